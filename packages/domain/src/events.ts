@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { CalendarDate, FiniteNumber, Identifier, Name, Text } from './ids.ts';
+import { Direction, Measure, MethodologyIndicator, UnitFields } from './model.ts';
+import { PeriodSchema } from './period.ts';
+
+/**
+ * The ledger's events. Each has a versioned type name and a schemaVersion; a change to the
+ * shape of an event is a new version, never an edit of an old one.
+ */
+const event = <T extends string, S extends z.ZodType>(type: T, schemaVersion: number, data: S) => ({
+  type,
+  schemaVersion,
+  data,
+});
+
+export const UnitRegistered = event(
+  'ledger.unit-registered.v1',
+  1,
+  z.object({ unitId: Identifier, ...UnitFields, successorId: Identifier.nullable() }),
+);
+
+/** A rename or move takes effect from `effectiveFrom` (valid time), so earlier periods keep the
+ *  old name; `validTo` abolishes the unit and `successorId` names the unit it was merged into. */
+export const UnitRevised = event(
+  'ledger.unit-revised.v1',
+  1,
+  z.object({
+    unitId: Identifier,
+    effectiveFrom: CalendarDate.nullable(),
+    name: Name,
+    parentId: Identifier.nullable(),
+    validTo: CalendarDate.nullable(),
+    successorId: Identifier.nullable(),
+  }),
+);
+
+const IndicatorData = z.object({ code: Identifier, name: Name, measure: Measure, direction: Direction });
+export const IndicatorDefined = event('ledger.indicator-defined.v1', 1, IndicatorData);
+export const IndicatorRevised = event('ledger.indicator-revised.v1', 1, IndicatorData);
+
+export const MethodologyPublished = event(
+  'ledger.methodology-published.v1',
+  1,
+  z.object({
+    methodologyId: Identifier,
+    version: z.number().int().positive(),
+    name: Name,
+    level: UnitFields.level,
+    indicators: z.array(MethodologyIndicator).min(1),
+  }),
+);
+
+/** Sets or changes a target; without a unit it applies to every unit. */
+export const TargetSet = event(
+  'ledger.target-set.v1',
+  1,
+  z.object({
+    indicator: Identifier,
+    period: PeriodSchema,
+    unitId: Identifier.nullable(),
+    value: FiniteNumber,
+    authority: Name,
+    reason: Text.nullable(),
+  }),
+);
+
+export const ValueSubmitted = event(
+  'ledger.value-submitted.v1',
+  1,
+  z.object({
+    submissionId: z.uuid(),
+    unitId: Identifier,
+    indicator: Identifier,
+    period: PeriodSchema,
+    value: FiniteNumber,
+    source: Text.nullable(),
+    reportedAt: z.iso.datetime({ offset: true }).nullable(),
+  }),
+);
+
+const SubmissionRef = { submissionId: z.uuid(), unitId: Identifier, indicator: Identifier, period: PeriodSchema };
+
+export const ValueCorrected = event(
+  'ledger.value-corrected.v1',
+  1,
+  z.object({ ...SubmissionRef, value: FiniteNumber, previousValue: FiniteNumber, reason: Text }),
+);
+
+export const SubmissionRetracted = event(
+  'ledger.submission-retracted.v1',
+  1,
+  z.object({ ...SubmissionRef, reason: Text }),
+);
+
+export const LEDGER_EVENTS = [
+  UnitRegistered,
+  UnitRevised,
+  IndicatorDefined,
+  IndicatorRevised,
+  MethodologyPublished,
+  TargetSet,
+  ValueSubmitted,
+  ValueCorrected,
+  SubmissionRetracted,
+] as const;
+
+type Def = (typeof LEDGER_EVENTS)[number];
+export type LedgerEventType = Def['type'];
+export type EventData<T extends LedgerEventType> = z.infer<Extract<Def, { type: T }>['data']>;
+
+/** A domain event before the ledger records it: type and data. */
+export type LedgerEventBody = { [T in LedgerEventType]: { type: T; data: EventData<T> } }[LedgerEventType];
+
+const byType = new Map<string, Def>(LEDGER_EVENTS.map((d) => [d.type, d]));
+
+export const isLedgerEventType = (type: string): type is LedgerEventType => byType.has(type);
+
+export const schemaVersionOf = (type: LedgerEventType): number => (byType.get(type) as Def).schemaVersion;
+
+/** Validates stored data against its event schema; throws a ZodError on a mismatch. */
+export function parseEventBody(type: string, data: unknown): LedgerEventBody {
+  const def = byType.get(type);
+  if (!def) throw new TypeError(`unknown event type: ${type}`);
+  return { type: def.type, data: def.data.parse(data) } as LedgerEventBody;
+}

@@ -1,0 +1,140 @@
+import type { RecordedEvent } from './envelope.ts';
+import type { LedgerEventBody } from './events.ts';
+import type { EventRef, Indicator, Methodology, Target, Unit, Value } from './facts.ts';
+import { type History, record } from './history.ts';
+import type { Period } from './period.ts';
+
+/**
+ * The as-of index: every version of every fact, keyed by the log position that recorded it.
+ * Folding the log once gives an index that answers "as of position P" for any P by binary
+ * search (see view.ts), without replaying the log again.
+ */
+export interface LedgerIndex {
+  /** Position and recordedAt (epoch ms) of every event folded, in log order. */
+  readonly positions: number[];
+  readonly recordedAtMs: number[];
+  readonly units: Map<string, History<Unit>>;
+  readonly indicators: Map<string, History<Indicator>>;
+  readonly methodologies: Map<string, History<Methodology>>;
+  readonly targets: Map<string, History<Target>>;
+  /** null after a retraction: no value in force. */
+  readonly values: Map<string, History<Value | null>>;
+}
+
+export type LedgerRecordedEvent = RecordedEvent & LedgerEventBody;
+
+export const createLedgerIndex = (): LedgerIndex => ({
+  positions: [],
+  recordedAtMs: [],
+  units: new Map(),
+  indicators: new Map(),
+  methodologies: new Map(),
+  targets: new Map(),
+  values: new Map(),
+});
+
+export const targetKey = (indicator: string, period: Period, unitId: string | null) =>
+  `${indicator}\u0000${period}\u0000${unitId ?? ''}`;
+export const valueKey = (unitId: string, indicator: string, period: Period) =>
+  `${unitId}\u0000${indicator}\u0000${period}`;
+
+export const headPosition = (index: LedgerIndex): number => index.positions.at(-1) ?? 0;
+
+const latest = <T>(history: History<T> | undefined): T | undefined => history?.at(-1)?.value;
+
+const refOf = (e: RecordedEvent): EventRef => ({
+  eventId: e.eventId,
+  type: e.type,
+  position: e.position,
+  recordedAt: e.recordedAt,
+  actor: e.metadata.actor,
+});
+
+/**
+ * Folds one recorded event into the index, in log order. Events that are not ledger facts (the
+ * ingestion's own bookkeeping) only advance the position. Mutates the index: it only ever grows.
+ */
+export function evolve(index: LedgerIndex, event: RecordedEvent): void {
+  const last = index.positions.at(-1);
+  if (last !== undefined && event.position <= last)
+    throw new RangeError(`event at position ${event.position} folded after position ${last}`);
+  index.positions.push(event.position);
+  index.recordedAtMs.push(Date.parse(event.recordedAt));
+  applyFact(index, event as LedgerRecordedEvent);
+}
+
+function applyFact(index: LedgerIndex, e: LedgerRecordedEvent): void {
+  const at = e.position;
+  switch (e.type) {
+    case 'ledger.unit-registered.v1': {
+      const { unitId, name, level, parentId, validFrom, validTo, successorId } = e.data;
+      record(index.units, unitId, at, {
+        unitId,
+        level,
+        validFrom,
+        validTo,
+        successorId,
+        names: [{ from: null, name, parentId }],
+      });
+      return;
+    }
+    case 'ledger.unit-revised.v1': {
+      const { unitId, effectiveFrom, name, parentId, validTo, successorId } = e.data;
+      const prev = latest(index.units.get(unitId));
+      if (!prev) throw new RangeError(`unit ${unitId} revised before it was registered`);
+      const from = effectiveFrom;
+      const kept = from === null ? [] : prev.names.filter((n) => n.from === null || n.from < from);
+      record(index.units, unitId, at, {
+        ...prev,
+        validTo,
+        successorId,
+        names: [...kept, { from, name, parentId }],
+      });
+      return;
+    }
+    case 'ledger.indicator-defined.v1':
+    case 'ledger.indicator-revised.v1':
+      record(index.indicators, e.data.code, at, { ...e.data });
+      return;
+    case 'ledger.methodology-published.v1':
+      record(index.methodologies, e.data.methodologyId, at, { ...e.data });
+      return;
+    case 'ledger.target-set.v1': {
+      const d = e.data;
+      record(index.targets, targetKey(d.indicator, d.period, d.unitId), at, { ...d, event: refOf(e) });
+      return;
+    }
+    case 'ledger.value-submitted.v1': {
+      const d = e.data;
+      record(index.values, valueKey(d.unitId, d.indicator, d.period), at, {
+        submissionId: d.submissionId,
+        value: d.value,
+        source: d.source,
+        reportedAt: d.reportedAt,
+        submission: refOf(e),
+        corrections: [],
+      });
+      return;
+    }
+    case 'ledger.value-corrected.v1': {
+      const d = e.data;
+      const key = valueKey(d.unitId, d.indicator, d.period);
+      const prev = latest(index.values.get(key));
+      if (!prev || prev.submissionId !== d.submissionId)
+        throw new RangeError(`correction of submission ${d.submissionId}, which is not in force`);
+      record(index.values, key, at, {
+        ...prev,
+        value: d.value,
+        corrections: [...prev.corrections, { ...refOf(e), value: d.value, reason: d.reason }],
+      });
+      return;
+    }
+    case 'ledger.submission-retracted.v1': {
+      const d = e.data;
+      record(index.values, valueKey(d.unitId, d.indicator, d.period), at, null);
+      return;
+    }
+    default:
+      return;
+  }
+}

@@ -1,0 +1,56 @@
+import type { Indicator, Methodology, Target, Unit, Value } from './facts.ts';
+import { lastAtOrBefore, versionAt } from './history.ts';
+import { headPosition, type LedgerIndex, targetKey, valueKey } from './ledger-index.ts';
+import { type Period, periodYear } from './period.ts';
+
+/** The ledger as it stood at one log position. */
+export interface LedgerView {
+  readonly position: number;
+  unit(unitId: string): Unit | undefined;
+  /** All units known at this position, by unit id. */
+  units(): Unit[];
+  indicator(code: string): Indicator | undefined;
+  methodology(methodologyId: string): Methodology | undefined;
+  /**
+   * The target in force for a unit: a unit's own target before the general one, and the
+   * period's own target before its year's (a 2023 target applies to 2023-Q4 unless Q4 has one).
+   */
+  target(indicator: string, period: Period, unitId: string): Target | undefined;
+  /** The value in force: the active submission with its latest correction; none if retracted. */
+  value(unitId: string, indicator: string, period: Period): Value | undefined;
+}
+
+/** The log position the ledger had reached at an instant: the last event recorded at or before it. */
+export function positionAsOf(index: LedgerIndex, instantMs: number): number {
+  const i = lastAtOrBefore(index.recordedAtMs, instantMs);
+  return i < 0 ? 0 : (index.positions[i] as number);
+}
+
+export function viewAt(index: LedgerIndex, position: number = headPosition(index)): LedgerView {
+  const targetAt = (indicator: string, period: Period, unitId: string | null) =>
+    versionAt(index.targets.get(targetKey(indicator, period, unitId)), position);
+  return {
+    position,
+    unit: (unitId) => versionAt(index.units.get(unitId), position),
+    units: () => {
+      const out: Unit[] = [];
+      for (const history of index.units.values()) {
+        const unit = versionAt(history, position);
+        if (unit) out.push(unit);
+      }
+      return out.sort((a, b) => (a.unitId < b.unitId ? -1 : a.unitId > b.unitId ? 1 : 0));
+    },
+    indicator: (code) => versionAt(index.indicators.get(code), position),
+    methodology: (id) => versionAt(index.methodologies.get(id), position),
+    target: (indicator, period, unitId) => {
+      const year = periodYear(period);
+      return (
+        targetAt(indicator, period, unitId) ??
+        targetAt(indicator, period, null) ??
+        (year !== period ? (targetAt(indicator, year, unitId) ?? targetAt(indicator, year, null)) : undefined)
+      );
+    },
+    value: (unitId, indicator, period) =>
+      versionAt(index.values.get(valueKey(unitId, indicator, period)), position) ?? undefined,
+  };
+}
