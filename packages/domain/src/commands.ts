@@ -11,10 +11,10 @@ export const RegisterUnit = z.strictObject({
   id: Identifier,
   name: Name,
   level: UnitLevel,
-  parentId: Identifier.optional(),
-  validFrom: CalendarDate.optional(),
-  validTo: CalendarDate.optional(),
-  successorId: Identifier.optional(),
+  parentId: Identifier.nullable().optional(),
+  validFrom: CalendarDate.nullable().optional(),
+  validTo: CalendarDate.nullable().optional(),
+  successorId: Identifier.nullable().optional(),
 });
 
 export const ReviseUnit = z.strictObject({
@@ -39,6 +39,7 @@ export const PublishMethodology = z.strictObject({
   id: Identifier,
   name: Name,
   level: UnitLevel,
+  appliesFrom: PeriodSchema.optional(),
   indicators: z.array(MethodologyIndicator).min(1, 'must list at least one indicator'),
   expectedRevision: ExpectedRevision,
 });

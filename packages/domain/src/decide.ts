@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Command, COMMANDS } from './commands.ts';
+import type { COMMANDS, Command } from './commands.ts';
 import { conflict, invalid, Rejection, unknownReference } from './errors.ts';
 import type { LedgerEventBody } from './events.ts';
 import { unitExistedDuring } from './facts.ts';
@@ -76,8 +76,8 @@ function registerUnit(body: Body<'unit'>, state: WriteState): Decision {
   if (state.units.has(body.id))
     throw conflict('id', `unit ${body.id} is already registered; post a revision to change it`);
   checkDates(body.validFrom, body.validTo);
-  if (body.parentId !== undefined) requireUnit(state, body.parentId, 'parentId');
-  if (body.successorId !== undefined) requireUnit(state, body.successorId, 'successorId');
+  if (body.parentId) requireUnit(state, body.parentId, 'parentId');
+  if (body.successorId) requireUnit(state, body.successorId, 'successorId');
   return {
     streamId,
     expectedRevision: revisionOf(state, streamId),
@@ -128,7 +128,9 @@ function defineIndicator(body: Body<'indicator'>, state: WriteState): Decision {
   const streamId = streams.indicator(body.code);
   const expectedRevision = expect(state, streamId, body.expectedRevision, `indicator ${body.code}`);
   const { expectedRevision: _, ...data } = body;
-  const type = state.indicators.has(body.code) ? 'ledger.indicator-revised.v1' : 'ledger.indicator-defined.v1';
+  const type = state.indicators.has(body.code)
+    ? 'ledger.indicator-revised.v1'
+    : 'ledger.indicator-defined.v1';
   return { streamId, expectedRevision, event: { type, data } };
 }
 
@@ -148,7 +150,14 @@ function publishMethodology(body: Body<'methodology'>, state: WriteState): Decis
     expectedRevision,
     event: {
       type: 'ledger.methodology-published.v1',
-      data: { methodologyId: body.id, version, name: body.name, level: body.level, indicators: body.indicators },
+      data: {
+        methodologyId: body.id,
+        version,
+        name: body.name,
+        level: body.level,
+        appliesFrom: body.appliesFrom ?? null,
+        indicators: body.indicators,
+      },
     },
   };
 }

@@ -32,7 +32,9 @@ export class Rejection extends Error {
   }
 }
 
-export const invalid = (path: string, message: string) => new Rejection('invalid', message, [{ path, message }]);
-export const conflict = (path: string, message: string) => new Rejection('conflict', message, [{ path, message }]);
+export const invalid = (path: string, message: string) =>
+  new Rejection('invalid', message, [{ path, message }]);
+export const conflict = (path: string, message: string) =>
+  new Rejection('conflict', message, [{ path, message }]);
 export const unknownReference = (path: string, message: string) =>
   new Rejection('unknown-reference', message, [{ path, message }]);

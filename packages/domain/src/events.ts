@@ -46,6 +46,8 @@ export const MethodologyPublished = event(
     version: z.number().int().positive(),
     name: Name,
     level: UnitFields.level,
+    /** The first period this version scores; null: every period. */
+    appliesFrom: PeriodSchema.nullable(),
     indicators: z.array(MethodologyIndicator).min(1),
   }),
 );
@@ -78,7 +80,12 @@ export const ValueSubmitted = event(
   }),
 );
 
-const SubmissionRef = { submissionId: z.uuid(), unitId: Identifier, indicator: Identifier, period: PeriodSchema };
+const SubmissionRef = {
+  submissionId: z.uuid(),
+  unitId: Identifier,
+  indicator: Identifier,
+  period: PeriodSchema,
+};
 
 export const ValueCorrected = event(
   'ledger.value-corrected.v1',

@@ -32,6 +32,8 @@ export interface Methodology {
   readonly version: number;
   readonly name: string;
   readonly level: UnitLevel;
+  /** The first period this version scores; null: every period. */
+  readonly appliesFrom: Period | null;
   readonly indicators: readonly MethodologyIndicator[];
 }
 

@@ -82,14 +82,19 @@ function applyFact(index: LedgerIndex, e: LedgerRecordedEvent): void {
       const { unitId, effectiveFrom, name, parentId, validTo, successorId } = e.data;
       const prev = latest(index.units.get(unitId));
       if (!prev) throw new RangeError(`unit ${unitId} revised before it was registered`);
-      const from = effectiveFrom;
-      const kept = from === null ? [] : prev.names.filter((n) => n.from === null || n.from < from);
-      record(index.units, unitId, at, {
-        ...prev,
-        validTo,
-        successorId,
-        names: [...kept, { from, name, parentId }],
-      });
+      const current = prev.names.at(-1);
+      const renamed = current?.name !== name || current?.parentId !== parentId;
+      // A revision without a new name or parent (an abolition, say) leaves earlier names alone.
+      const names =
+        effectiveFrom === null && !renamed
+          ? prev.names
+          : [
+              ...(effectiveFrom === null
+                ? []
+                : prev.names.filter((n) => n.from === null || n.from < effectiveFrom)),
+              { from: effectiveFrom, name, parentId },
+            ];
+      record(index.units, unitId, at, { ...prev, validTo, successorId, names });
       return;
     }
     case 'ledger.indicator-defined.v1':

@@ -30,7 +30,11 @@ export const MethodologyIndicator = z
   })
   .superRefine((item, ctx) => {
     if (item.rule.kind !== 'scaled' && item.maxPoints === undefined)
-      ctx.addIssue({ code: 'custom', path: ['maxPoints'], message: `is required by the ${item.rule.kind} rule` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxPoints'],
+        message: `is required by the ${item.rule.kind} rule`,
+      });
     if (item.rule.kind === 'attainment' && item.rule.threshold !== undefined && item.rule.threshold <= 0)
       ctx.addIssue({ code: 'custom', path: ['rule', 'threshold'], message: 'must be greater than 0' });
   });

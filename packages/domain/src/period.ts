@@ -32,8 +32,8 @@ export function periodRange(period: Period): PeriodRange {
       ? [Number(m[3]), Number(m[3])]
       : [1, 12];
   return {
-    start: `${year}-${pad(firstMonth)}-01`,
-    end: `${year}-${pad(lastMonth)}-${pad(lastDayOfMonth(year, lastMonth))}`,
+    start: `${m[1]}-${pad(firstMonth)}-01`,
+    end: `${m[1]}-${pad(lastMonth)}-${pad(lastDayOfMonth(year, lastMonth))}`,
   };
 }
 

@@ -1,5 +1,5 @@
-import { unitExistedDuring, unitNameFor } from './facts.ts';
 import type { Methodology } from './facts.ts';
+import { unitExistedDuring, unitNameFor } from './facts.ts';
 import { type Period, periodRange } from './period.ts';
 import { scoreUnit, type UnitScore } from './scoring.ts';
 import type { LedgerView } from './view.ts';
@@ -50,4 +50,3 @@ export function rank(view: LedgerView, methodology: Methodology, period: Period,
 }
 
 export const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-

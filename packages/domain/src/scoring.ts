@@ -1,5 +1,5 @@
-import type { Direction, MethodologyIndicator } from './model.ts';
 import type { Indicator, Methodology, Target, Value } from './facts.ts';
+import type { Direction, MethodologyIndicator } from './model.ts';
 import type { Period } from './period.ts';
 import type { LedgerView } from './view.ts';
 
@@ -33,7 +33,7 @@ export interface IndicatorScore {
 export interface UnitScore {
   readonly unitId: string;
   readonly indicators: readonly IndicatorScore[];
-  /** Points per group, in the order groups first appear in the methodology. */
+  /** Points per group, by group name. */
   readonly groups: Readonly<Record<string, number>>;
   readonly total: number;
   readonly indicatorsMet: number;
@@ -95,10 +95,16 @@ export function scoreIndicator(
 }
 
 /** Scores one unit. Sums run in methodology order, so the same inputs give the same bits. */
-export function scoreUnit(view: LedgerView, methodology: Methodology, unitId: string, period: Period): UnitScore {
+export function scoreUnit(
+  view: LedgerView,
+  methodology: Methodology,
+  unitId: string,
+  period: Period,
+): UnitScore {
   const indicators = methodology.indicators.map((item) => {
     const indicator = view.indicator(item.indicator);
-    if (!indicator) throw new RangeError(`methodology ${methodology.methodologyId} uses unknown ${item.indicator}`);
+    if (!indicator)
+      throw new RangeError(`methodology ${methodology.methodologyId} uses unknown ${item.indicator}`);
     return scoreIndicator(view, item, indicator, unitId, period);
   });
   const groups: Record<string, number> = {};

@@ -1,7 +1,7 @@
 import type { Indicator, Methodology, Target, Unit, Value } from './facts.ts';
 import { lastAtOrBefore, versionAt } from './history.ts';
 import { headPosition, type LedgerIndex, targetKey, valueKey } from './ledger-index.ts';
-import { type Period, periodYear } from './period.ts';
+import { type Period, periodRange, periodYear } from './period.ts';
 
 /** The ledger as it stood at one log position. */
 export interface LedgerView {
@@ -10,7 +10,11 @@ export interface LedgerView {
   /** All units known at this position, by unit id. */
   units(): Unit[];
   indicator(code: string): Indicator | undefined;
-  methodology(methodologyId: string): Methodology | undefined;
+  /**
+   * The methodology version in force: the last one published (as of this position) that applies
+   * to the period (appliesFrom at or before it); without a period, the last one published.
+   */
+  methodology(methodologyId: string, period?: Period): Methodology | undefined;
   /**
    * The target in force for a unit: a unit's own target before the general one, and the
    * period's own target before its year's (a 2023 target applies to 2023-Q4 unless Q4 has one).
@@ -41,7 +45,17 @@ export function viewAt(index: LedgerIndex, position: number = headPosition(index
       return out.sort((a, b) => (a.unitId < b.unitId ? -1 : a.unitId > b.unitId ? 1 : 0));
     },
     indicator: (code) => versionAt(index.indicators.get(code), position),
-    methodology: (id) => versionAt(index.methodologies.get(id), position),
+    methodology: (id, period) => {
+      const history = index.methodologies.get(id);
+      if (period === undefined) return versionAt(history, position);
+      const start = periodRange(period).start;
+      let found: Methodology | undefined;
+      for (const v of history ?? []) {
+        if (v.position > position) break;
+        if (v.value.appliesFrom === null || periodRange(v.value.appliesFrom).start <= start) found = v.value;
+      }
+      return found;
+    },
     target: (indicator, period, unitId) => {
       const year = periodYear(period);
       return (

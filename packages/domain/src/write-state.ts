@@ -80,13 +80,19 @@ export const forkWriteState = (base: WriteState): WriteState => ({
   active: new OverlayMap(base.active),
 });
 
-export const activeKey = (unitId: string, indicator: string, period: Period) => `${unitId}|${indicator}|${period}`;
+export const activeKey = (unitId: string, indicator: string, period: Period) =>
+  `${unitId}|${indicator}|${period}`;
 
 /** The revision of a stream's last event, or -1 when the stream has none. */
-export const revisionOf = (state: WriteState, streamId: string): number => state.revisions.get(streamId) ?? -1;
+export const revisionOf = (state: WriteState, streamId: string): number =>
+  state.revisions.get(streamId) ?? -1;
 
 /** Folds one event, recorded or about to be, into the write state. Unknown types only bump revisions. */
-export function evolveWriteState(state: WriteState, streamId: string, event: { type: string; data: unknown }): void {
+export function evolveWriteState(
+  state: WriteState,
+  streamId: string,
+  event: { type: string; data: unknown },
+): void {
   state.revisions.set(streamId, revisionOf(state, streamId) + 1);
   const e = event as LedgerEventBody;
   switch (e.type) {
@@ -109,7 +115,14 @@ export function evolveWriteState(state: WriteState, streamId: string, event: { t
       return;
     case 'ledger.value-submitted.v1': {
       const { submissionId, unitId, indicator, period, value } = e.data;
-      state.submissions.set(submissionId, { submissionId, unitId, indicator, period, value, retracted: false });
+      state.submissions.set(submissionId, {
+        submissionId,
+        unitId,
+        indicator,
+        period,
+        value,
+        retracted: false,
+      });
       state.active.set(activeKey(unitId, indicator, period), submissionId);
       return;
     }

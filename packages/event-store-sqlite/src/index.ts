@@ -1,0 +1,1 @@
+export { getSQLiteEventStore, type SQLiteEventStoreOptions } from './store.ts';

@@ -1,0 +1,85 @@
+import type { DatabaseSync } from 'node:sqlite';
+
+/** The schema this code reads and writes, kept in `PRAGMA user_version`. */
+export const SCHEMA_VERSION = 1;
+
+const SCHEMA_V1 = `
+  CREATE TABLE IF NOT EXISTS events (
+    position       INTEGER PRIMARY KEY,
+    event_id       TEXT    NOT NULL UNIQUE,
+    stream_id      TEXT    NOT NULL,
+    revision       INTEGER NOT NULL,
+    type           TEXT    NOT NULL,
+    schema_version INTEGER NOT NULL,
+    recorded_at    TEXT    NOT NULL,
+    data           TEXT    NOT NULL,
+    metadata       TEXT    NOT NULL,
+    UNIQUE (stream_id, revision)
+  ) STRICT;
+`;
+
+/**
+ * Opens the connection the way the store needs it and creates the schema if the file is new.
+ * Safe when several processes open a fresh file at once: creation runs under the write lock.
+ */
+export function prepareDatabase(db: DatabaseSync, path: string): void {
+  // Another process holding the write lock makes us wait (up to 5 s) instead of failing with SQLITE_BUSY.
+  db.exec('PRAGMA busy_timeout = 5000');
+  if (path !== ':memory:') {
+    // Switching a fresh file to WAL while another process does the same can fail with SQLITE_BUSY
+    // without consulting busy_timeout (SQLite's deadlock avoidance), hence the retry.
+    const row = retryWhileBusy(() => db.prepare('PRAGMA journal_mode = WAL').get()) as
+      | { journal_mode: string }
+      | undefined;
+    if (row?.journal_mode !== 'wal') throw new Error(`could not put ${path} in WAL mode`);
+  }
+  // In WAL mode synchronous=NORMAL survives a process crash but can lose the last commits on power
+  // loss, because the WAL is only fsynced at checkpoints. FULL fsyncs the WAL at every commit, so an
+  // append that returned is on disk: a ledger must not forget what it acknowledged.
+  db.exec('PRAGMA synchronous = FULL');
+
+  retryWhileBusy(() => createSchema(db, path));
+}
+
+function createSchema(db: DatabaseSync, path: string): void {
+  if (userVersion(db) === SCHEMA_VERSION) return;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const version = userVersion(db);
+    if (version === 0) {
+      db.exec(SCHEMA_V1);
+      db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    } else if (version !== SCHEMA_VERSION) {
+      throw new Error(`${path} has event-store schema version ${version}; this code knows ${SCHEMA_VERSION}`);
+    }
+    db.exec('COMMIT');
+  } catch (error) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+function userVersion(db: DatabaseSync): number {
+  const row = db.prepare('PRAGMA user_version').get() as { user_version: number } | undefined;
+  return row?.user_version ?? 0;
+}
+
+const SQLITE_BUSY = 5;
+const SQLITE_LOCKED = 6;
+
+/** Runs a one-off setup step, retrying for up to 5 s while another connection holds the lock. */
+function retryWhileBusy<T>(step: () => T): T {
+  const deadline = Date.now() + 5_000;
+  for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
+    try {
+      return step();
+    } catch (error) {
+      const code = (error as { errcode?: unknown }).errcode;
+      const busy =
+        typeof code === 'number' && ((code & 0xff) === SQLITE_BUSY || (code & 0xff) === SQLITE_LOCKED);
+      if (!busy || Date.now() > deadline) throw error;
+      // Opening is synchronous, so wait synchronously; this only happens at startup.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
+    }
+  }
+}

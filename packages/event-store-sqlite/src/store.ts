@@ -1,0 +1,239 @@
+import { EventEmitter } from 'node:events';
+import { DatabaseSync } from 'node:sqlite';
+import type { RecordedEvent } from '@ledger/domain';
+import {
+  type AppendedEvent,
+  type AppendOptions,
+  type AppendRequest,
+  type AppendResult,
+  type EventStore,
+  type LogHead,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  RecordedAtConflict,
+  type Subscription,
+  WrongExpectedRevision,
+} from '@ledger/event-store';
+import {
+  alreadyRecorded,
+  flatten,
+  normalizeRecordedAt,
+  type PendingEvent,
+  type RecordedRef,
+  satisfies,
+} from './append.ts';
+import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from './rows.ts';
+import { prepareDatabase } from './schema.ts';
+import { APPENDED, startSubscription } from './subscription.ts';
+
+export interface SQLiteEventStoreOptions {
+  /** file path, or ':memory:' */
+  path: string;
+  /** clock, epoch ms; defaults to Date.now. Tests inject it. */
+  now?: () => number;
+  /** how often subscriptions poll for events written by OTHER processes sharing the file; default 100 ms */
+  pollIntervalMs?: number;
+}
+
+const SQLITE_CONSTRAINT_UNIQUE = 2067;
+
+/**
+ * The embedded event store. Several processes may share one file: appends serialize on SQLite's
+ * write lock (BEGIN IMMEDIATE), waiting up to 5 s for it, synchronously.
+ *
+ * append refuses a recordedAt that is not an ISO-8601 date-time with an offset with a TypeError.
+ */
+export function getSQLiteEventStore(
+  options: SQLiteEventStoreOptions,
+): EventStore & { readonly path: string } {
+  const { path } = options;
+  const now = options.now ?? Date.now;
+  const pollIntervalMs = options.pollIntervalMs ?? 100;
+  const db = new DatabaseSync(path);
+  try {
+    prepareDatabase(db, path);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+
+  const statements = {
+    head: db.prepare('SELECT position, recorded_at FROM events ORDER BY position DESC LIMIT 1'),
+    streamRevision: db.prepare('SELECT max(revision) AS revision FROM events WHERE stream_id = ?'),
+    byEventId: db.prepare('SELECT position, stream_id, revision, recorded_at FROM events WHERE event_id = ?'),
+    insert: db.prepare(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    readStream: db.prepare(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`,
+    ),
+    readAll: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
+  };
+
+  const signal = new EventEmitter();
+  signal.setMaxListeners(0);
+  const subscriptions = new Set<Subscription>();
+  let closed = false;
+
+  const assertOpen = (): void => {
+    if (closed) throw new Error(`event store ${path} is closed`);
+  };
+
+  const readHead = (): { position: number; recorded_at: string } | undefined =>
+    statements.head.get() as { position: number; recorded_at: string } | undefined;
+
+  const readAfter = (after: number, limit: number): RecordedEvent[] =>
+    (statements.readAll.all(after, limit) as unknown as EventRow[]).map(toRecordedEvent);
+
+  /** The original events if the whole call is a retry; throws `refusal` if it is simply refused. */
+  const retriedOrRefuse = (pending: readonly PendingEvent[], refusal: unknown): AppendedEvent[] => {
+    const found = pending.map((event) => statements.byEventId.get(event.eventId) as RecordedRef | undefined);
+    const original = alreadyRecorded(pending, found);
+    if (original === undefined) throw refusal;
+    return original;
+  };
+
+  /** Runs inside the write transaction. Returns the events and whether they were already there. */
+  const write = (
+    requests: readonly AppendRequest[],
+    pending: readonly PendingEvent[],
+    requestedAt: string | undefined,
+  ): AppendResult => {
+    const head = readHead();
+    const latestMs = head === undefined ? Number.NEGATIVE_INFINITY : Date.parse(head.recorded_at);
+    const nowMs = now();
+    let recordedAt: string;
+    if (requestedAt === undefined) {
+      recordedAt = new Date(Math.max(nowMs, latestMs)).toISOString();
+    } else {
+      const requestedMs = Date.parse(requestedAt);
+      const conflict =
+        head !== undefined && requestedMs < latestMs
+          ? new RecordedAtConflict(requestedAt, head.recorded_at, 'before-latest')
+          : requestedMs > nowMs
+            ? new RecordedAtConflict(requestedAt, new Date(nowMs).toISOString(), 'in-future')
+            : undefined;
+      if (conflict !== undefined) {
+        return { events: retriedOrRefuse(pending, conflict), alreadyRecorded: true };
+      }
+      recordedAt = requestedAt;
+    }
+
+    // Revision of each event, checking expected revisions against the stream as earlier requests left it.
+    const revisions: number[] = [];
+    const streamRevisions = new Map<string, number>();
+    for (const request of requests) {
+      let revision = streamRevisions.get(request.streamId);
+      if (revision === undefined) {
+        const row = statements.streamRevision.get(request.streamId) as { revision: number | null };
+        revision = row.revision ?? -1;
+      }
+      if (!satisfies(request.expectedRevision, revision)) {
+        const refusal = new WrongExpectedRevision(request.streamId, request.expectedRevision, revision);
+        return { events: retriedOrRefuse(pending, refusal), alreadyRecorded: true };
+      }
+      for (let i = 0; i < request.events.length; i++) revisions.push(++revision);
+      streamRevisions.set(request.streamId, revision);
+    }
+
+    // Retries are rare, so rather than look every event id up first, let the UNIQUE index find them.
+    let position = head?.position ?? 0;
+    const events: AppendedEvent[] = new Array(pending.length);
+    try {
+      for (let i = 0; i < pending.length; i++) {
+        const event = pending[i] as PendingEvent;
+        const revision = revisions[i] as number;
+        position++;
+        statements.insert.run(
+          position,
+          event.eventId,
+          event.streamId,
+          revision,
+          event.type,
+          event.schemaVersion,
+          recordedAt,
+          event.data,
+          event.metadata,
+        );
+        events[i] = { eventId: event.eventId, streamId: event.streamId, revision, position, recordedAt };
+      }
+    } catch (error) {
+      if ((error as { errcode?: unknown }).errcode !== SQLITE_CONSTRAINT_UNIQUE) throw error;
+      return { events: retriedOrRefuse(pending, error), alreadyRecorded: true };
+    }
+    return { events, alreadyRecorded: false };
+  };
+
+  const append = (requests: readonly AppendRequest[], appendOptions?: AppendOptions): AppendResult => {
+    assertOpen();
+    const requestedAt =
+      appendOptions?.recordedAt === undefined ? undefined : normalizeRecordedAt(appendOptions.recordedAt);
+    const pending = flatten(requests);
+    if (pending.length === 0) return { events: [], alreadyRecorded: false };
+
+    db.exec('BEGIN IMMEDIATE');
+    let result: AppendResult;
+    try {
+      result = write(requests, pending, requestedAt);
+      db.exec(result.alreadyRecorded ? 'ROLLBACK' : 'COMMIT');
+    } catch (error) {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      throw error;
+    }
+    if (!result.alreadyRecorded) signal.emit(APPENDED);
+    return result;
+  };
+
+  return {
+    path,
+    append: async (requests, appendOptions) => append(requests, appendOptions),
+
+    readStream: async (streamId: string, readOptions: ReadStreamOptions = {}) => {
+      assertOpen();
+      const rows = statements.readStream.all(
+        streamId,
+        readOptions.fromRevision ?? 0,
+        sqlLimit(readOptions.maxCount, 'maxCount'),
+      ) as unknown as EventRow[];
+      return rows.map(toRecordedEvent);
+    },
+
+    readAll: async (readOptions: ReadAllOptions = {}) => {
+      assertOpen();
+      return readAfter(readOptions.after ?? 0, sqlLimit(readOptions.limit, 'limit'));
+    },
+
+    head: async (): Promise<LogHead> => {
+      assertOpen();
+      const head = readHead();
+      return head === undefined
+        ? { position: 0, recordedAt: null }
+        : { position: head.position, recordedAt: head.recorded_at };
+    },
+
+    subscribe: (subscribeOptions) => {
+      assertOpen();
+      const subscription = startSubscription({ read: readAfter, signal, pollIntervalMs }, subscribeOptions);
+      const tracked: Subscription = {
+        close: async () => {
+          subscriptions.delete(tracked);
+          await subscription.close();
+        },
+      };
+      subscriptions.add(tracked);
+      return tracked;
+    },
+
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await Promise.all([...subscriptions].map((subscription) => subscription.close()));
+      db.close();
+    },
+  };
+}
+
+/** SQLite reads LIMIT -1 as "no limit". */
+function sqlLimit(limit: number | undefined, name: string): number {
+  if (limit === undefined) return -1;
+  if (!Number.isInteger(limit) || limit < 0) throw new TypeError(`${name} must be a non-negative integer`);
+  return limit;
+}

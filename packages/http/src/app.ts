@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express as App, type RequestHandler } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from './logger.ts';
+import { problem, problemHandler, sendProblem } from './problem.ts';
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** X-Request-Id, given or made; also returned on the response. */
+      requestId: string;
+      /** X-Correlation-Id, given or else the request id; carried into every event written. */
+      correlationId: string;
+    }
+  }
+}
+
+const ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const headerId = (value: string | undefined) => (value && ID.test(value) ? value : undefined);
+
+const ids: RequestHandler = (req, res, next) => {
+  req.requestId = headerId(req.get('x-request-id')) ?? randomUUID();
+  req.correlationId = headerId(req.get('x-correlation-id')) ?? req.requestId;
+  res.setHeader('X-Request-Id', req.requestId);
+  res.setHeader('X-Correlation-Id', req.correlationId);
+  next();
+};
+
+/** An express app with request ids, structured request logs and JSON bodies. Mount routers, then call finish. */
+export function createHttpApp(logger: Logger): App {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(ids);
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req) => (req as express.Request).requestId,
+      customProps: (req) => ({ correlationId: (req as express.Request).correlationId }),
+      serializers: {
+        req: (req) => ({ id: req.id, method: req.method, url: req.url, actor: req.headers?.['x-actor'] }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+  app.use((req, res, next) => {
+    if (
+      ['POST', 'PUT', 'PATCH'].includes(req.method) &&
+      req.headers['content-length'] !== '0' &&
+      !req.is('json')
+    )
+      return sendProblem(res, problem(415, 'Send the body as application/json.'));
+    next();
+  });
+  app.use(express.json({ limit: '10mb', strict: true }));
+  return app;
+}
+
+/** Adds the not-found and error handlers; call after mounting every router. */
+export function finishHttpApp(app: App): App {
+  app.use((req, res) => sendProblem(res, problem(404, `No resource at ${req.method} ${req.path}`)));
+  app.use(problemHandler);
+  return app;
+}

@@ -1,0 +1,5 @@
+export * from './app.ts';
+export * from './config.ts';
+export * from './logger.ts';
+export * from './problem.ts';
+export * from './server.ts';

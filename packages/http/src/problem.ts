@@ -1,0 +1,82 @@
+import { type FieldError, Rejection, type RejectionKind } from '@ledger/domain';
+import { DuplicateEventId, RecordedAtConflict, WrongExpectedRevision } from '@ledger/event-store';
+import type { ErrorRequestHandler, Response } from 'express';
+import { ZodError } from 'zod';
+
+/** An RFC 9457 problem detail. */
+export interface Problem {
+  readonly type?: string;
+  readonly status: number;
+  readonly title: string;
+  readonly detail: string;
+  readonly errors?: readonly FieldError[];
+  readonly [extension: string]: unknown;
+}
+
+export const PROBLEM_TYPE_BASE = 'https://indicator-ledger.example/problems/';
+
+const TITLES: Record<number, string> = {
+  400: 'Invalid request',
+  404: 'Not found',
+  409: 'Conflict',
+  413: 'Request too large',
+  415: 'Unsupported media type',
+  422: 'Unprocessable reference',
+  503: 'Not ready',
+  500: 'Internal error',
+};
+
+const STATUS_OF: Record<RejectionKind, number> = {
+  invalid: 400,
+  'not-found': 404,
+  conflict: 409,
+  'unknown-reference': 422,
+};
+
+export const problem = (status: number, detail: string, extra: Partial<Problem> = {}): Problem => ({
+  type: `${PROBLEM_TYPE_BASE}${status}`,
+  status,
+  title: TITLES[status] ?? 'Error',
+  detail,
+  ...extra,
+});
+
+export function sendProblem(res: Response, p: Problem): void {
+  res.status(p.status).type('application/problem+json').json(p);
+}
+
+/** Field errors with dotted paths (`commands.2.body.value`), under an optional prefix. */
+export function fieldErrors(error: ZodError, prefix?: string): FieldError[] {
+  return error.issues.map((issue) => {
+    const path = [prefix, ...issue.path.map(String)].filter((p) => p !== undefined && p !== '').join('.');
+    return { path, message: issue.message };
+  });
+}
+
+export const invalidInput = (error: ZodError, prefix?: string): Rejection =>
+  new Rejection('invalid', 'The request is not valid; see errors.', fieldErrors(error, prefix));
+
+/** Maps anything thrown by a handler to a problem. Unknown errors become a 500 without internals. */
+export function toProblem(error: unknown): Problem {
+  if (error instanceof Rejection)
+    return problem(STATUS_OF[error.kind], error.message, error.errors.length ? { errors: error.errors } : {});
+  if (error instanceof ZodError) return toProblem(invalidInput(error));
+  if (error instanceof WrongExpectedRevision)
+    return problem(409, error.message, { errors: [{ path: 'expectedRevision', message: error.message }] });
+  if (error instanceof RecordedAtConflict)
+    return problem(409, error.message, { errors: [{ path: 'recordedAt', message: error.message }] });
+  if (error instanceof DuplicateEventId) return problem(409, error.message);
+  const e = error as { type?: string; status?: number; message?: string; errors?: FieldError[] };
+  if (e?.type === 'entity.parse.failed') return problem(400, `The body is not valid JSON: ${e.message}`);
+  if (e?.type === 'entity.too.large') return problem(413, 'The body is too large.');
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500)
+    return problem(e.status, e.message ?? 'Bad request', e.errors ? { errors: e.errors } : {});
+  return problem(500, 'The ledger could not handle this request; see the server log for the request id.');
+}
+
+export const problemHandler: ErrorRequestHandler = (error, req, res, _next) => {
+  const p = toProblem(error);
+  if (p.status >= 500) req.log?.error({ err: error }, 'request failed');
+  else req.log?.info({ problem: { status: p.status, detail: p.detail } }, 'request refused');
+  sendProblem(res, { ...p, instance: req.originalUrl });
+};

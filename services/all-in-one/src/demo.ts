@@ -1,0 +1,67 @@
+import { readFile } from 'node:fs/promises';
+import { activeKey, type WriteState } from '@ledger/domain';
+import type { EventStore } from '@ledger/event-store';
+import type { Logger } from '@ledger/http';
+import { createWriteModel, type Ingestion, requestHash } from '@ledger/ingestion';
+import { z } from 'zod';
+
+export const DEMO_FILE = new URL('../demo/ba-ria-vung-tau.json', import.meta.url);
+
+const DemoFile = z.object({
+  title: z.string(),
+  batches: z.array(
+    z.object({
+      recordedAt: z.string(),
+      actor: z.string(),
+      note: z.string().optional(),
+      commands: z.array(z.object({ type: z.string(), body: z.record(z.string(), z.unknown()) })),
+    }),
+  ),
+});
+
+/**
+ * Corrections and retractions in the demo file address a value (unit, indicator, period) rather
+ * than a submission id, which the ledger assigns when the value is submitted.
+ */
+function resolveSubmission(state: WriteState, command: { type: string; body: Record<string, unknown> }) {
+  if (command.type !== 'correction' && command.type !== 'retraction') return command;
+  const { unitId, indicator, period, ...rest } = command.body;
+  if (rest.submissionId !== undefined) return command;
+  const submissionId = state.active.get(activeKey(String(unitId), String(indicator), String(period)));
+  if (!submissionId)
+    throw new Error(`demo ${command.type} of ${unitId}/${indicator}/${period}: no submission`);
+  return { type: command.type, body: { ...rest, submissionId } };
+}
+
+/** Loads the demo data into an empty ledger through the ingestion, batch by batch. */
+export async function loadDemo(deps: {
+  store: EventStore;
+  ingestion: Ingestion;
+  logger: Logger;
+}): Promise<number> {
+  const { store, ingestion, logger } = deps;
+  if ((await store.head()).position > 0) {
+    logger.info('the ledger is not empty; demo data not loaded');
+    return 0;
+  }
+  const demo = DemoFile.parse(JSON.parse(await readFile(DEMO_FILE, 'utf8')));
+  const model = createWriteModel(store);
+  let loaded = 0;
+  for (const [i, batch] of demo.batches.entries()) {
+    await model.catchUp();
+    const commands = batch.commands.map((c) => resolveSubmission(model.state, c));
+    const outcome = await ingestion.execute({
+      commands,
+      pathOf: (n) => `batches.${i}.commands.${n}.body`,
+      recordedAt: batch.recordedAt,
+      requestHash: requestHash('demo', commands),
+      actor: batch.actor,
+      correlationId: `demo-batch-${i}`,
+      causationId: null,
+      submissionAddressedBy: 'body',
+    });
+    loaded += outcome.results.length;
+  }
+  logger.info({ events: loaded, batches: demo.batches.length, title: demo.title }, 'demo data loaded');
+  return loaded;
+}

@@ -1,0 +1,3 @@
+export * from './config.ts';
+export * from './demo.ts';
+export * from './server.ts';

@@ -1,0 +1,72 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { getInProcessBus } from '@ledger/bus';
+import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
+import { closeServer, createHttpApp, finishHttpApp, type Logger, listen } from '@ledger/http';
+import { createIngestion, ingestionRouter, startRelay } from '@ledger/ingestion';
+import { createProjection, readRouter } from '@ledger/projection';
+import { rankingReport, scorecardReport } from '@ledger/scoring';
+import type { AllInOneConfig } from './config.ts';
+import { loadDemo } from './demo.ts';
+
+export interface RunningLedger {
+  readonly url: string;
+  readonly port: number;
+  readonly databasePath: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The all-in-one ledger: the ingestion, scoring and projection modules that the split services
+ * use, composed in one process on the embedded store and the in-process bus.
+ */
+export async function startLedger(config: AllInOneConfig, logger: Logger): Promise<RunningLedger> {
+  const dataDir = resolve(config.LEDGER_DATA_DIR);
+  await mkdir(dataDir, { recursive: true });
+  const databasePath = join(dataDir, 'ledger.sqlite');
+  const store = getSQLiteEventStore({ path: databasePath });
+  const bus = getInProcessBus();
+
+  const ingestion = createIngestion({ store, logger: logger.child({ module: 'ingestion' }) });
+  await ingestion.start();
+  const relay = startRelay({
+    store,
+    bus,
+    logger: logger.child({ module: 'relay' }),
+    after: (await store.head()).position,
+  });
+  const projection = createProjection({ store, bus, logger: logger.child({ module: 'projection' }) });
+  await projection.start();
+
+  if (config.LEDGER_DEMO) await loadDemo({ store, ingestion, logger });
+
+  const app = createHttpApp(logger);
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.use(ingestionRouter(ingestion));
+  app.use(
+    readRouter({
+      projection,
+      store,
+      scoring: { ranking: rankingReport, scorecard: scorecardReport },
+    }),
+  );
+  finishHttpApp(app);
+  const { server, port } = await listen(app, config.PORT, config.HOST);
+  const url = `http://localhost:${port}`;
+  logger.info({ url, databasePath }, 'indicator ledger ready');
+
+  return {
+    url,
+    port,
+    databasePath,
+    stop: async () => {
+      await closeServer(server);
+      await relay.close();
+      await projection.stop();
+      await bus.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '@ledger/http';
+import { AllInOneConfig } from '../src/config.ts';
+import { type RunningLedger, startLedger } from '../src/server.ts';
+
+export interface TestLedger extends RunningLedger {
+  readonly dataDir: string;
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
+  get(path: string): Promise<Reply>;
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<Reply>;
+  /** Stops the server and removes its data. */
+  dispose(): Promise<void>;
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly contentType: string;
+  readonly headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: replies are JSON read by the tests
+  readonly body: any;
+}
+
+/** A real ledger on an ephemeral port with its own data directory. */
+export async function startTestLedger(env: Record<string, string> = {}): Promise<TestLedger> {
+  const dataDir = env.LEDGER_DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'ledger-api-')));
+  const config = AllInOneConfig.parse({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LEDGER_DEMO: 'off',
+    ...env,
+    LEDGER_DATA_DIR: dataDir,
+  });
+  const ledger = await startLedger(config, createLogger('test', 'silent'));
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${ledger.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return {
+      status: res.status,
+      contentType: res.headers.get('content-type') ?? '',
+      headers: res.headers,
+      body: text ? JSON.parse(text) : undefined,
+    };
+  };
+  return {
+    ...ledger,
+    dataDir,
+    call,
+    get: (path) => call('GET', path),
+    post: (path, body, headers) => call('POST', path, body, headers),
+    dispose: async () => {
+      await ledger.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The whole log, for "nothing was written" checks. */
+export async function logOf(ledger: TestLedger) {
+  const reply = await ledger.get('/v1/events?limit=1000');
+  return reply.body.events as { position: number; type: string }[];
+}

@@ -1,0 +1,5 @@
+export * from './idempotency.ts';
+export * from './ingest.ts';
+export * from './relay.ts';
+export * from './routes.ts';
+export * from './write-model.ts';

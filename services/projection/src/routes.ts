@@ -1,0 +1,166 @@
+import {
+  AsOfSchema,
+  Identifier,
+  type LedgerView,
+  lastAtOrBefore,
+  PeriodSchema,
+  positionAsOf,
+  type RecordedEvent,
+  Rejection,
+  streams,
+  viewAt,
+} from '@ledger/domain';
+import type { EventStore } from '@ledger/event-store';
+import { invalidInput, problem, sendProblem } from '@ledger/http';
+import { type Request, Router } from 'express';
+import { z } from 'zod';
+import type { Projection } from './projection.ts';
+
+/** What turns a view into scores; the scoring service provides it. */
+export interface Scoring {
+  ranking(view: LedgerView, methodologyId: string, period: string, parentId?: string): object;
+  scorecard(view: LedgerView, unitId: string, methodologyId: string, period: string): object;
+}
+
+export interface ReadDeps {
+  readonly projection: Projection;
+  readonly store: EventStore;
+  readonly scoring: Scoring;
+  /** The clock, for "as of now". */
+  readonly now?: () => number;
+  /** How long a read waits for the projection to reach the writes acknowledged before it. */
+  readonly freshnessTimeoutMs?: number;
+}
+
+const parse = <S extends z.ZodType>(schema: S, value: unknown): z.infer<S> => {
+  const result = schema.safeParse(value);
+  if (!result.success) throw invalidInput(result.error);
+  return result.data;
+};
+
+const AsOfQuery = z.object({ asOf: AsOfSchema.optional(), parentId: Identifier.optional() });
+
+/** The read API. Every read sees at least every write acknowledged before it began. */
+export function readRouter(deps: ReadDeps): Router {
+  const { projection, store, scoring } = deps;
+  const now = deps.now ?? Date.now;
+  const timeout = deps.freshnessTimeoutMs ?? 5_000;
+  const router = Router();
+
+  /** Waits until the projection holds everything the store held when the request came in. */
+  const fresh = async () => {
+    const head = await store.head();
+    if (!(await projection.waitFor(head.position, timeout))) {
+      const state = projection.state();
+      throw Object.assign(new Error(`projection ${state.name} is ${state.status} at ${state.checkpoint}`), {
+        status: 503,
+      });
+    }
+  };
+
+  /** The view as of the requested instant (default: now), and that instant. */
+  const viewAsOf = async (req: Request) => {
+    const query = parse(AsOfQuery, req.query);
+    await fresh();
+    const asOfMs = query.asOf ?? now();
+    const position = positionAsOf(projection.index, asOfMs);
+    return { view: viewAt(projection.index, position), asOf: new Date(asOfMs).toISOString(), query };
+  };
+
+  const recordedAtOf = (position: number) => {
+    const i = lastAtOrBefore(projection.index.positions, position);
+    const ms = projection.index.recordedAtMs[i];
+    return ms === undefined ? null : new Date(ms).toISOString();
+  };
+
+  router.get('/v1/rankings/:methodologyId/:period', async (req, res) => {
+    const methodologyId = parse(Identifier, req.params.methodologyId);
+    const period = parse(PeriodSchema, req.params.period);
+    const { view, asOf, query } = await viewAsOf(req);
+    const report = scoring.ranking(view, methodologyId, period, query.parentId);
+    res.json({ asOf, recordedAt: recordedAtOf(view.position), parentId: query.parentId ?? null, ...report });
+  });
+
+  router.get('/v1/units/:unitId/scorecard/:methodologyId/:period', async (req, res) => {
+    const unitId = parse(Identifier, req.params.unitId);
+    const methodologyId = parse(Identifier, req.params.methodologyId);
+    const period = parse(PeriodSchema, req.params.period);
+    const { view, asOf } = await viewAsOf(req);
+    res.json({
+      asOf,
+      recordedAt: recordedAtOf(view.position),
+      ...scoring.scorecard(view, unitId, methodologyId, period),
+    });
+  });
+
+  router.get('/v1/units', async (req, res) => {
+    const { view, asOf } = await viewAsOf(req);
+    const collator = new Intl.Collator('vi');
+    const units = view
+      .units()
+      .map((u) => ({
+        ...u,
+        name: u.names.at(-1)?.name ?? u.unitId,
+        parentId: u.names.at(-1)?.parentId ?? null,
+      }))
+      .sort((a, b) => collator.compare(a.name, b.name) || (a.unitId < b.unitId ? -1 : 1));
+    res.json({ asOf, position: view.position, units });
+  });
+
+  router.get('/v1/units/:unitId', async (req, res) => {
+    const unitId = parse(Identifier, req.params.unitId);
+    const { view, asOf } = await viewAsOf(req);
+    const unit = view.unit(unitId);
+    if (!unit) throw new Rejection('not-found', `unknown unit: ${unitId}`);
+    res.json({ asOf, position: view.position, ...unit });
+  });
+
+  router.get('/v1/methodologies/:methodologyId', async (req, res) => {
+    const methodologyId = parse(Identifier, req.params.methodologyId);
+    const { view, asOf } = await viewAsOf(req);
+    const methodology = view.methodology(methodologyId);
+    if (!methodology) throw new Rejection('not-found', `unknown methodology: ${methodologyId}`);
+    res.json({ asOf, position: view.position, ...methodology });
+  });
+
+  router.get('/v1/indicators/:code', async (req, res) => {
+    const code = parse(Identifier, req.params.code);
+    const { view, asOf } = await viewAsOf(req);
+    const indicator = view.indicator(code);
+    if (!indicator) throw new Rejection('not-found', `unknown indicator: ${code}`);
+    res.json({ asOf, position: view.position, ...indicator });
+  });
+
+  const HistoryQuery = z.object({ unitId: Identifier, indicator: Identifier, period: PeriodSchema });
+  router.get('/v1/history', async (req, res) => {
+    const { unitId, indicator, period } = parse(HistoryQuery, req.query);
+    const read = await Promise.all(
+      [
+        streams.value(unitId, indicator, period),
+        streams.target(indicator, period, unitId),
+        streams.target(indicator, period, null),
+      ].map((s) => store.readStream(s)),
+    );
+    const events = read.flat().sort((a, b) => a.position - b.position);
+    res.json({ unitId, indicator, period, events });
+  });
+
+  const EventsQuery = z.object({
+    after: z.coerce.number().int().min(0).default(0),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  });
+  router.get('/v1/events', async (req, res) => {
+    const { after, limit } = parse(EventsQuery, req.query);
+    const events: RecordedEvent[] = await store.readAll({ after, limit });
+    res.json({ events, next: events.at(-1)?.position ?? after });
+  });
+
+  router.get('/readyz', (_req, res) => {
+    const state = projection.state();
+    if (state.status === 'live') res.json({ status: 'ready', projections: [state] });
+    else
+      sendProblem(res, problem(503, `projection ${state.name} is ${state.status}`, { projections: [state] }));
+  });
+
+  return router;
+}
