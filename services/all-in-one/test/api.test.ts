@@ -252,10 +252,92 @@ describe('HTTP API of the all-in-one ledger', () => {
     expect(reused.status).toBe(422);
   });
 
-  it('keeps Vietnamese names and lists units in Vietnamese order', async () => {
+  it('retracts a submission, then accepts a new one for the same value', async () => {
+    const first = await ledger.post('/v1/submissions', {
+      unitId: '747',
+      indicator: 'on-time',
+      period: '2022',
+      value: 91,
+    });
+    const retraction = await ledger.post(`/v1/submissions/${first.body.submissionId}/retractions`, {
+      reason: 'Nộp nhầm kỳ báo cáo',
+    });
+    expect(retraction.status).toBe(201);
+    expect(retraction.body.type).toBe('ledger.submission-retracted.v1');
+    const again = await ledger.post(`/v1/submissions/${first.body.submissionId}/retractions`, {
+      reason: 'x',
+    });
+    expect(again.status).toBe(409);
+    const second = await ledger.post('/v1/submissions', {
+      unitId: '747',
+      indicator: 'on-time',
+      period: '2022',
+      value: 92,
+    });
+    expect(second.status).toBe(201);
+    expect(second.body.revision).toBe(2);
+  });
+
+  it('abolishes a unit by revision: later rankings leave it out, earlier periods keep it', async () => {
+    const unit = await ledger.post('/v1/units', {
+      id: '753',
+      name: 'H. Đất Đỏ',
+      level: 'district',
+      parentId: '77',
+    });
+    expect(unit.status).toBe(201);
+    const stale = await ledger.post('/v1/units/753/revisions', {
+      validTo: '2024-12-31',
+      expectedRevision: 3,
+    });
+    expect(stale.status).toBe(409);
+    const revision = await ledger.post('/v1/units/753/revisions', {
+      validTo: '2024-12-31',
+      expectedRevision: 0,
+    });
+    expect(revision.status).toBe(201);
+    const ids = async (period: string) =>
+      (await ledger.get(`/v1/rankings/cchc/${period}`)).body.rows.map((r: { unitId: string }) => r.unitId);
+    expect(await ids('2023')).toContain('753');
+    expect(await ids('2025')).not.toContain('753');
+    expect((await ledger.get('/v1/units/753')).body).toMatchObject({ validTo: '2024-12-31' });
+    expect((await ledger.post('/v1/units/999/revisions', { validTo: '2024-12-31' })).status).toBe(404);
+  });
+
+  it('publishes a new methodology version; the earlier version still answers as of before it', async () => {
+    const v2 = await ledger.post('/v1/methodologies', {
+      id: 'cchc',
+      name: 'Chỉ số CCHC cấp huyện (sửa đổi)',
+      level: 'district',
+      indicators: [{ indicator: 'on-time', group: 'Tiến độ', maxPoints: 100, rule: { kind: 'attainment' } }],
+    });
+    expect(v2.status).toBe(201);
+    expect((await ledger.get('/v1/methodologies/cchc')).body.version).toBe(2);
+    expect((await ledger.get('/v1/rankings/cchc/2023')).body.methodologyVersion).toBe(2);
+    expect((await ledger.get('/v1/rankings/cchc/2023?asOf=2024-01-31')).body.methodologyVersion).toBe(1);
+    const unknown = await ledger.post('/v1/methodologies', {
+      id: 'x',
+      name: 'X',
+      level: 'district',
+      indicators: [{ indicator: 'nope', maxPoints: 1, rule: { kind: 'met' } }],
+    });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors[0].path).toBe('indicators.0.indicator');
+  });
+
+  it('keeps Vietnamese names and lists units in Vietnamese order (Đ after D, not after Z)', async () => {
+    const xm = await ledger.post('/v1/units', {
+      id: '751',
+      name: 'H. Xuyên Mộc',
+      level: 'district',
+      parentId: '77',
+    });
+    expect(xm.status).toBe(201);
     const reply = await ledger.get('/v1/units');
     expect(reply.body.units.map((u: { name: string }) => u.name)).toEqual([
       'Bà Rịa-Vũng Tàu',
+      'H. Đất Đỏ',
+      'H. Xuyên Mộc',
       'TP. Bà Rịa',
       'TP. Vũng Tàu',
       'TX. Phú Mỹ',

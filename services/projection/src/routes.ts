@@ -107,29 +107,22 @@ export function readRouter(deps: ReadDeps): Router {
     res.json({ asOf, position: view.position, units });
   });
 
-  router.get('/v1/units/:unitId', async (req, res) => {
-    const unitId = parse(Identifier, req.params.unitId);
-    const { view, asOf } = await viewAsOf(req);
-    const unit = view.unit(unitId);
-    if (!unit) throw new Rejection('not-found', `unknown unit: ${unitId}`);
-    res.json({ asOf, position: view.position, ...unit });
-  });
-
-  router.get('/v1/methodologies/:methodologyId', async (req, res) => {
-    const methodologyId = parse(Identifier, req.params.methodologyId);
-    const { view, asOf } = await viewAsOf(req);
-    const methodology = view.methodology(methodologyId);
-    if (!methodology) throw new Rejection('not-found', `unknown methodology: ${methodologyId}`);
-    res.json({ asOf, position: view.position, ...methodology });
-  });
-
-  router.get('/v1/indicators/:code', async (req, res) => {
-    const code = parse(Identifier, req.params.code);
-    const { view, asOf } = await viewAsOf(req);
-    const indicator = view.indicator(code);
-    if (!indicator) throw new Rejection('not-found', `unknown indicator: ${code}`);
-    res.json({ asOf, position: view.position, ...indicator });
-  });
+  /** One unit, indicator or methodology as the ledger knew it at asOf. */
+  const oneAsOf = (
+    path: string,
+    what: string,
+    lookup: (view: LedgerView, id: string) => object | undefined,
+  ) =>
+    router.get(path, async (req, res) => {
+      const id = parse(Identifier, req.params.id);
+      const { view, asOf } = await viewAsOf(req);
+      const found = lookup(view, id);
+      if (!found) throw new Rejection('not-found', `unknown ${what}: ${id}`);
+      res.json({ asOf, position: view.position, ...found });
+    });
+  oneAsOf('/v1/units/:id', 'unit', (view, id) => view.unit(id));
+  oneAsOf('/v1/indicators/:id', 'indicator', (view, id) => view.indicator(id));
+  oneAsOf('/v1/methodologies/:id', 'methodology', (view, id) => view.methodology(id));
 
   const HistoryQuery = z.object({ unitId: Identifier, indicator: Identifier, period: PeriodSchema });
   router.get('/v1/history', async (req, res) => {
