@@ -99,6 +99,24 @@ export const SubmissionRetracted = event(
   z.object({ ...SubmissionRef, reason: Text }),
 );
 
+/** A unit's score as the scoring service computed it from the log up to `computedFrom`. */
+export const ScoreComputed = event(
+  'ledger.score-computed.v1',
+  1,
+  z.object({
+    unitId: Identifier,
+    methodologyId: Identifier,
+    methodologyVersion: z.number().int().positive(),
+    period: PeriodSchema,
+    points: z.record(z.string(), z.number()),
+    groups: z.record(z.string(), z.number()),
+    total: z.number(),
+    indicatorsMet: z.number().int().nonnegative(),
+    indicatorsTotal: z.number().int().nonnegative(),
+    computedFrom: z.number().int().nonnegative(),
+  }),
+);
+
 export const LEDGER_EVENTS = [
   UnitRegistered,
   UnitRevised,
@@ -109,6 +127,7 @@ export const LEDGER_EVENTS = [
   ValueSubmitted,
   ValueCorrected,
   SubmissionRetracted,
+  ScoreComputed,
 ] as const;
 
 type Def = (typeof LEDGER_EVENTS)[number];

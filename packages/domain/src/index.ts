@@ -11,6 +11,7 @@ export * from './ledger-index.ts';
 export * from './model.ts';
 export * from './period.ts';
 export * from './ranking.ts';
+export * from './score-impact.ts';
 export * from './scoring.ts';
 export * from './streams.ts';
 export * from './view.ts';

@@ -19,6 +19,43 @@ export interface LedgerIndex {
   readonly targets: Map<string, History<Target>>;
   /** null after a retraction: no value in force. */
   readonly values: Map<string, History<Value | null>>;
+  /** The periods that have values, by indicator (derived from `values`). */
+  readonly valuePeriods: Map<string, Set<Period>>;
+  /** When set, every version recorded is also pushed here, for a projection to persist. */
+  journal?: FactVersion[];
+}
+
+export type FactKind = 'units' | 'indicators' | 'methodologies' | 'targets' | 'values';
+
+/** One version of one fact, as a projection stores it. */
+export interface FactVersion {
+  readonly kind: FactKind;
+  readonly key: string;
+  readonly position: number;
+  readonly value: unknown;
+}
+
+function put(index: LedgerIndex, kind: FactKind, key: string, position: number, value: unknown): void {
+  restoreVersion(index, { kind, key, position, value });
+  index.journal?.push({ kind, key, position, value });
+}
+
+/** Restores an index from what a projection stored: versions and log entries, each in log order. */
+export function restoreVersion(index: LedgerIndex, version: FactVersion): void {
+  const { kind, key, position, value } = version;
+  const map = index[kind] as Map<string, History<unknown>>;
+  if (kind === 'values' && !map.has(key)) {
+    const [, indicator = '', period = ''] = key.split('\u0000');
+    const periods = index.valuePeriods.get(indicator);
+    if (periods) periods.add(period);
+    else index.valuePeriods.set(indicator, new Set([period]));
+  }
+  record(map, key, position, value);
+}
+
+export function restoreLogEntry(index: LedgerIndex, position: number, recordedAtMs: number): void {
+  index.positions.push(position);
+  index.recordedAtMs.push(recordedAtMs);
 }
 
 export type LedgerRecordedEvent = RecordedEvent & LedgerEventBody;
@@ -31,6 +68,7 @@ export const createLedgerIndex = (): LedgerIndex => ({
   methodologies: new Map(),
   targets: new Map(),
   values: new Map(),
+  valuePeriods: new Map(),
 });
 
 export const targetKey = (indicator: string, period: Period, unitId: string | null) =>
@@ -68,7 +106,7 @@ function applyFact(index: LedgerIndex, e: LedgerRecordedEvent): void {
   switch (e.type) {
     case 'ledger.unit-registered.v1': {
       const { unitId, name, level, parentId, validFrom, validTo, successorId } = e.data;
-      record(index.units, unitId, at, {
+      put(index, 'units', unitId, at, {
         unitId,
         level,
         validFrom,
@@ -94,24 +132,24 @@ function applyFact(index: LedgerIndex, e: LedgerRecordedEvent): void {
                 : prev.names.filter((n) => n.from === null || n.from < effectiveFrom)),
               { from: effectiveFrom, name, parentId },
             ];
-      record(index.units, unitId, at, { ...prev, validTo, successorId, names });
+      put(index, 'units', unitId, at, { ...prev, validTo, successorId, names });
       return;
     }
     case 'ledger.indicator-defined.v1':
     case 'ledger.indicator-revised.v1':
-      record(index.indicators, e.data.code, at, { ...e.data });
+      put(index, 'indicators', e.data.code, at, { ...e.data });
       return;
     case 'ledger.methodology-published.v1':
-      record(index.methodologies, e.data.methodologyId, at, { ...e.data });
+      put(index, 'methodologies', e.data.methodologyId, at, { ...e.data });
       return;
     case 'ledger.target-set.v1': {
       const d = e.data;
-      record(index.targets, targetKey(d.indicator, d.period, d.unitId), at, { ...d, event: refOf(e) });
+      put(index, 'targets', targetKey(d.indicator, d.period, d.unitId), at, { ...d, event: refOf(e) });
       return;
     }
     case 'ledger.value-submitted.v1': {
       const d = e.data;
-      record(index.values, valueKey(d.unitId, d.indicator, d.period), at, {
+      put(index, 'values', valueKey(d.unitId, d.indicator, d.period), at, {
         submissionId: d.submissionId,
         value: d.value,
         source: d.source,
@@ -127,7 +165,7 @@ function applyFact(index: LedgerIndex, e: LedgerRecordedEvent): void {
       const prev = latest(index.values.get(key));
       if (!prev || prev.submissionId !== d.submissionId)
         throw new RangeError(`correction of submission ${d.submissionId}, which is not in force`);
-      record(index.values, key, at, {
+      put(index, 'values', key, at, {
         ...prev,
         value: d.value,
         corrections: [...prev.corrections, { ...refOf(e), value: d.value, reason: d.reason }],
@@ -136,7 +174,7 @@ function applyFact(index: LedgerIndex, e: LedgerRecordedEvent): void {
     }
     case 'ledger.submission-retracted.v1': {
       const d = e.data;
-      record(index.values, valueKey(d.unitId, d.indicator, d.period), at, null);
+      put(index, 'values', valueKey(d.unitId, d.indicator, d.period), at, null);
       return;
     }
     default:

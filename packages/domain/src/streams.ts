@@ -12,4 +12,7 @@ export const streams = {
     `target:${indicator}:${period}:${unitId ?? '*'}`,
   /** Every submission, correction and retraction of one value: a unit's indicator for a period. */
   value: (unitId: string, indicator: string, period: Period) => `value:${unitId}:${indicator}:${period}`,
+  /** The scores of one unit under one methodology for one period, as the scoring service computed them. */
+  score: (methodologyId: string, period: Period, unitId: string) =>
+    `score:${methodologyId}:${period}:${unitId}`,
 } as const;

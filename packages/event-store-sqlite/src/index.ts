@@ -1,1 +1,2 @@
+export * from './checkpoints.ts';
 export { getSQLiteEventStore, type SQLiteEventStoreOptions } from './store.ts';

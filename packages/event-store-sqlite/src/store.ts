@@ -65,6 +65,9 @@ export function getSQLiteEventStore(
     readStream: db.prepare(
       `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`,
     ),
+    readStreamBackwards: db.prepare(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+    ),
     readAll: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
   };
 
@@ -96,12 +99,15 @@ export function getSQLiteEventStore(
     requests: readonly AppendRequest[],
     pending: readonly PendingEvent[],
     requestedAt: string | undefined,
+    derivedFrom: string | undefined,
   ): AppendResult => {
     const head = readHead();
     const latestMs = head === undefined ? Number.NEGATIVE_INFINITY : Date.parse(head.recorded_at);
     const nowMs = now();
     let recordedAt: string;
-    if (requestedAt === undefined) {
+    if (derivedFrom !== undefined) {
+      recordedAt = new Date(Math.max(Date.parse(derivedFrom), latestMs)).toISOString();
+    } else if (requestedAt === undefined) {
       recordedAt = new Date(Math.max(nowMs, latestMs)).toISOString();
     } else {
       const requestedMs = Date.parse(requestedAt);
@@ -166,13 +172,15 @@ export function getSQLiteEventStore(
     assertOpen();
     const requestedAt =
       appendOptions?.recordedAt === undefined ? undefined : normalizeRecordedAt(appendOptions.recordedAt);
+    const derivedFrom =
+      appendOptions?.derivedFrom === undefined ? undefined : normalizeRecordedAt(appendOptions.derivedFrom);
     const pending = flatten(requests);
     if (pending.length === 0) return { events: [], alreadyRecorded: false };
 
     db.exec('BEGIN IMMEDIATE');
     let result: AppendResult;
     try {
-      result = write(requests, pending, requestedAt);
+      result = write(requests, pending, requestedAt, derivedFrom);
       db.exec(result.alreadyRecorded ? 'ROLLBACK' : 'COMMIT');
     } catch (error) {
       if (db.isTransaction) db.exec('ROLLBACK');
@@ -188,9 +196,10 @@ export function getSQLiteEventStore(
 
     readStream: async (streamId: string, readOptions: ReadStreamOptions = {}) => {
       assertOpen();
-      const rows = statements.readStream.all(
+      const backwards = readOptions.direction === 'backwards';
+      const rows = (backwards ? statements.readStreamBackwards : statements.readStream).all(
         streamId,
-        readOptions.fromRevision ?? 0,
+        readOptions.fromRevision ?? (backwards ? Number.MAX_SAFE_INTEGER : 0),
         sqlLimit(readOptions.maxCount, 'maxCount'),
       ) as unknown as EventRow[];
       return rows.map(toRecordedEvent);

@@ -29,6 +29,12 @@ export interface AppendOptions {
    * history. Refused (RecordedAtConflict) if before the log's latest recordedAt or in the future.
    */
   readonly recordedAt?: string;
+  /**
+   * For events derived from others (scores): records them at this instant, the recordedAt of the
+   * input they were computed from, or at the log's latest recordedAt if that is later — never at
+   * the clock. So derived events keep step with an import of history instead of jumping to now.
+   */
+  readonly derivedFrom?: string;
 }
 
 export interface AppendedEvent {
@@ -53,8 +59,11 @@ export interface LogHead {
 }
 
 export interface ReadStreamOptions {
+  /** Forwards: the first revision to read (default 0). Backwards: the last (default: the stream's end). */
   readonly fromRevision?: number;
   readonly maxCount?: number;
+  /** 'backwards' reads from the end of the stream towards its start. */
+  readonly direction?: 'forwards' | 'backwards';
 }
 
 export interface ReadAllOptions {
@@ -97,5 +106,13 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   head(): Promise<LogHead>;
   subscribe(options: SubscribeOptions): Subscription;
+  close(): Promise<void>;
+}
+
+/** Where a consumer keeps how far it got, when that cannot live beside its effect. */
+export interface Checkpoints {
+  /** The position saved under `name`, 0 if none. */
+  load(name: string): Promise<number>;
+  save(name: string, position: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -45,11 +45,9 @@ export function createHttpApp(logger: Logger): App {
     }),
   );
   app.use((req, res, next) => {
-    if (
-      ['POST', 'PUT', 'PATCH'].includes(req.method) &&
-      req.headers['content-length'] !== '0' &&
-      !req.is('json')
-    )
+    const hasBody =
+      req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+    if (hasBody && !req.is('json'))
       return sendProblem(res, problem(415, 'Send the body as application/json.'));
     next();
   });

@@ -4,8 +4,8 @@ import { getInProcessBus } from '@ledger/bus';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { closeServer, createHttpApp, finishHttpApp, type Logger, listen } from '@ledger/http';
 import { createIngestion, ingestionRouter, startRelay } from '@ledger/ingestion';
-import { createProjection, readRouter } from '@ledger/projection';
-import { rankingReport, scorecardReport } from '@ledger/scoring';
+import { createProjection, opsRouter, readRouter } from '@ledger/projection';
+import { createScoringWorker, rankingReport, scorecardReport } from '@ledger/scoring';
 import type { AllInOneConfig } from './config.ts';
 import { loadDemo } from './demo.ts';
 
@@ -35,8 +35,15 @@ export async function startLedger(config: AllInOneConfig, logger: Logger): Promi
     logger: logger.child({ module: 'relay' }),
     after: (await store.head()).position,
   });
-  const projection = createProjection({ store, bus, logger: logger.child({ module: 'projection' }) });
+  const projection = createProjection({
+    store,
+    bus,
+    logger: logger.child({ module: 'projection' }),
+    path: join(dataDir, 'projection.sqlite'),
+  });
   await projection.start();
+  const scoring = createScoringWorker({ store, bus, logger: logger.child({ module: 'scoring' }) });
+  await scoring.start();
 
   if (config.LEDGER_DEMO) await loadDemo({ store, ingestion, logger });
 
@@ -52,6 +59,7 @@ export async function startLedger(config: AllInOneConfig, logger: Logger): Promi
       scoring: { ranking: rankingReport, scorecard: scorecardReport },
     }),
   );
+  app.use(opsRouter({ store, projections: [projection], workers: [scoring] }));
   finishHttpApp(app);
   const { server, port } = await listen(app, config.PORT, config.HOST);
   const url = `http://localhost:${port}`;
@@ -64,6 +72,7 @@ export async function startLedger(config: AllInOneConfig, logger: Logger): Promi
     stop: async () => {
       await closeServer(server);
       await relay.close();
+      await scoring.stop();
       await projection.stop();
       await bus.close();
       await store.close();

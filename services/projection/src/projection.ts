@@ -1,123 +1,279 @@
+import { renameSync, rmSync } from 'node:fs';
 import { type Bus, type Consumer, topics } from '@ledger/bus';
 import {
-  createLedgerIndex,
   evolve,
+  type FactVersion,
   headPosition,
   isLedgerEventType,
   type LedgerIndex,
+  lastAtOrBefore,
   parseEventBody,
   type RecordedEvent,
 } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
 import type { Logger } from '@ledger/http';
+import { openReadModelDb, type ReadModelDb } from './read-model-db.ts';
 
 export type ProjectionStatus = 'starting' | 'catching-up' | 'live' | 'failed' | 'stopped';
+
+export interface RebuildState {
+  readonly status: 'running' | 'done' | 'failed';
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  readonly checkpoint: number;
+  readonly error?: string;
+}
 
 export interface ProjectionState {
   readonly name: string;
   readonly status: ProjectionStatus;
   /** Position of the last event applied. */
   readonly checkpoint: number;
+  /** recordedAt of that event. */
+  readonly checkpointRecordedAt: string | null;
   /** Why the projection stopped, when it failed. */
   readonly error?: { readonly position: number; readonly eventId: string; readonly message: string };
+  readonly rebuild?: RebuildState;
 }
 
+/** Named places where a test may kill the process, to prove that a crash anywhere loses nothing. */
+export type ProjectionCrashHook = (point: 'mid-batch' | 'after-effect' | 'after-checkpoint') => void;
+
 export interface Projection {
+  readonly name: string;
+  /** The index reads are served from; a rebuild replaces it. */
   readonly index: LedgerIndex;
   state(): ProjectionState;
-  /** Catches up from the store, then follows the events topic. */
+  /** Loads what it had persisted, catches up from the store, then follows the events topic. */
   start(): Promise<void>;
   /** Resolves once the projection has applied every event up to `position`; false on timeout or failure. */
   waitFor(position: number, timeoutMs: number): Promise<boolean>;
+  /**
+   * Rebuilds the index from the store into a new file while this one keeps serving, then swaps
+   * them once the new one has caught up. Resolves when the rebuild has started.
+   */
+  rebuild(): Promise<RebuildState>;
   stop(): Promise<void>;
 }
 
+interface Generation {
+  readonly index: LedgerIndex;
+  readonly db: ReadModelDb;
+}
+
 /**
- * The as-of index projection. It folds every event into the domain's temporal index. An event it
- * cannot apply stops it where it is: skipping one would make every later replay lie.
+ * The as-of index projection. It folds every event into the domain's temporal index and persists
+ * each batch with its checkpoint. An event it cannot apply stops it where it is: skipping one
+ * would make every later replay lie.
  */
 export function createProjection(deps: {
   store: EventStore;
   bus: Bus;
   logger: Logger;
+  /** The SQLite file of the read model. */
+  path: string;
   name?: string;
   pageSize?: number;
+  crash?: ProjectionCrashHook;
 }): Projection {
-  const { store, bus } = deps;
+  const { store, bus, path } = deps;
   const name = deps.name ?? 'as-of-index';
   const logger = deps.logger.child({ projection: name });
   const pageSize = deps.pageSize ?? 5_000;
-  const index = createLedgerIndex();
+  const crash = deps.crash ?? (() => undefined);
+  let current: Generation | undefined;
   let status: ProjectionStatus = 'starting';
   let error: ProjectionState['error'];
+  let rebuildState: RebuildState | undefined;
   let consumer: Consumer | undefined;
+  let batches = 0;
+  let queue: Promise<unknown> = Promise.resolve();
   const waiters = new Set<{ position: number; resolve: (ok: boolean) => void }>();
 
+  /** Live batches, catch-up pages and the swap of a rebuild run one at a time, in order. */
+  const serial = <T>(fn: () => T | Promise<T>): Promise<T> => {
+    const run = queue.then(fn);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
+  const live = (): Generation => {
+    if (!current) throw new Error(`projection ${name} has not started`);
+    return current;
+  };
+
   const notify = () => {
+    const head = current ? headPosition(current.index) : 0;
     for (const w of waiters)
-      if (status === 'failed' || headPosition(index) >= w.position) {
+      if (status === 'failed' || head >= w.position) {
         waiters.delete(w);
         w.resolve(status !== 'failed');
       }
   };
 
-  /** Applies events in order, skipping those already applied (redeliveries). */
-  const apply = (events: readonly RecordedEvent[]) => {
-    for (const event of events) {
-      if (status === 'failed') return;
-      if (event.position <= headPosition(index)) continue;
-      try {
-        const body = isLedgerEventType(event.type) ? parseEventBody(event.type, event.data) : undefined;
-        evolve(index, body ? { ...event, ...body } : event);
-      } catch (e) {
-        status = 'failed';
-        error = { position: event.position, eventId: event.eventId, message: (e as Error).message };
-        logger.error({ err: e, position: event.position, eventId: event.eventId }, 'projection stopped');
+  /**
+   * Applies events in order to a generation and commits them with the checkpoint; events already
+   * applied (redeliveries) are skipped. Throws, after committing what came before it, at an event
+   * that cannot be applied.
+   */
+  const applyTo = (gen: Generation, events: readonly RecordedEvent[], hooks = false): void => {
+    const versions: FactVersion[] = [];
+    const log: { position: number; recordedAtMs: number }[] = [];
+    gen.index.journal = versions;
+    let failed: ProjectionState['error'];
+    try {
+      const fresh = events.filter((e) => e.position > headPosition(gen.index));
+      for (const [i, event] of fresh.entries()) {
+        if (hooks && i === Math.floor(fresh.length / 2) && i > 0) crash('mid-batch');
+        try {
+          const body = isLedgerEventType(event.type) ? parseEventBody(event.type, event.data) : undefined;
+          evolve(gen.index, body ? { ...event, ...body } : event);
+          log.push({ position: event.position, recordedAtMs: Date.parse(event.recordedAt) });
+        } catch (e) {
+          failed = { position: event.position, eventId: event.eventId, message: (e as Error).message };
+          break;
+        }
       }
+    } finally {
+      gen.index.journal = undefined;
+    }
+    if (log.length > 0)
+      gen.db.commit(versions, log, headPosition(gen.index), hooks ? () => crash('after-effect') : undefined);
+    if (failed) throw Object.assign(new Error(failed.message), { failed });
+  };
+
+  const applyLive = (events: readonly RecordedEvent[]) => {
+    if (status === 'failed') return;
+    try {
+      applyTo(live(), events, true);
+    } catch (e) {
+      status = 'failed';
+      error = (e as { failed?: ProjectionState['error'] }).failed ?? {
+        position: headPosition(live().index),
+        eventId: '',
+        message: (e as Error).message,
+      };
+      logger.error({ err: e, ...error }, 'projection stopped: an event could not be applied');
     }
     notify();
   };
 
-  const catchUp = async () => {
-    const target = (await store.head()).position;
-    const started = Date.now();
-    let lastLog = started;
+  /** Reads the store after the generation's checkpoint up to the head, page by page. */
+  const catchUp = async (gen: Generation, progress: (position: number, head: number) => void) => {
+    const head = (await store.head()).position;
+    let lastLog = Date.now();
     for (;;) {
-      const events = await store.readAll({ after: headPosition(index), limit: pageSize });
-      apply(events);
-      if (status === 'failed' || events.length < pageSize) break;
+      const events = await store.readAll({ after: headPosition(gen.index), limit: pageSize });
+      await serial(() => (gen === current ? applyLive(events) : applyTo(gen, events)));
+      if (status === 'failed' && gen === current) return;
+      if (events.length < pageSize) return;
       if (Date.now() - lastLog > 1_000) {
         lastLog = Date.now();
-        logger.info({ position: headPosition(index), target }, 'catching up');
+        progress(headPosition(gen.index), head);
       }
     }
-    logger.info({ position: headPosition(index), ms: Date.now() - started }, 'caught up');
+  };
+
+  const recordedAtOf = (index: LedgerIndex, position: number) => {
+    const ms = index.recordedAtMs[lastAtOrBefore(index.positions, position)];
+    return ms === undefined ? null : new Date(ms).toISOString();
+  };
+
+  const runRebuild = async () => {
+    const nextPath = `${path}.rebuild`;
+    for (const suffix of ['', '-wal', '-shm']) rmSync(nextPath + suffix, { force: true });
+    const db = openReadModelDb(nextPath);
+    const next: Generation = { index: db.load().index, db };
+    const started = Date.now();
+    const progress = (position: number, head: number) => {
+      rebuildState = { ...(rebuildState as RebuildState), checkpoint: position };
+      logger.info(
+        { position, head, percent: head ? Math.floor((100 * position) / head) : 100 },
+        'rebuilding',
+      );
+    };
+    try {
+      await catchUp(next, progress);
+      // Swap in the queue, so no live batch runs between the last catch-up page and the swap.
+      await serial(async () => {
+        for (;;) {
+          const rest = await store.readAll({ after: headPosition(next.index), limit: pageSize });
+          applyTo(next, rest);
+          if (rest.length < pageSize) break;
+        }
+        const old = live();
+        old.db.close();
+        next.db.close();
+        for (const suffix of ['-wal', '-shm']) rmSync(path + suffix, { force: true });
+        renameSync(nextPath, path);
+        current = { index: next.index, db: openReadModelDb(path) };
+        if (status === 'failed') status = 'live';
+        error = undefined;
+      });
+      rebuildState = {
+        ...(rebuildState as RebuildState),
+        status: 'done',
+        finishedAt: new Date().toISOString(),
+        checkpoint: headPosition(next.index),
+      };
+      logger.info({ checkpoint: headPosition(next.index), ms: Date.now() - started }, 'rebuilt and swapped');
+      notify();
+    } catch (e) {
+      next.db.close();
+      rebuildState = {
+        ...(rebuildState as RebuildState),
+        status: 'failed',
+        finishedAt: new Date().toISOString(),
+        error: (e as Error).message,
+      };
+      logger.error({ err: e }, 'rebuild failed; the old index keeps serving');
+    }
   };
 
   return {
-    index,
-    state: () => ({ name, status, checkpoint: headPosition(index), ...(error ? { error } : {}) }),
+    name,
+    get index() {
+      return live().index;
+    },
+    state: () => {
+      const index = current?.index;
+      const checkpoint = index ? headPosition(index) : 0;
+      return {
+        name,
+        status,
+        checkpoint,
+        checkpointRecordedAt: index ? recordedAtOf(index, checkpoint) : null,
+        ...(error ? { error } : {}),
+        ...(rebuildState ? { rebuild: rebuildState } : {}),
+      };
+    },
     start: async () => {
+      const db = openReadModelDb(path);
+      const loaded = db.load();
+      current = { index: loaded.index, db };
+      logger.info({ checkpoint: loaded.checkpoint, path }, 'read model loaded');
       status = 'catching-up';
       // Subscribe first so nothing published during the catch-up is missed; duplicates are skipped.
       const buffered: RecordedEvent[] = [];
-      let live = false;
+      let following = false;
       consumer = await bus.consume(topics.events, {
-        groupId: name,
-        onMessages: (messages) => {
+        groupId: `projection-${name}`,
+        onMessages: async (messages) => {
+          if (batches++ > 0) crash('after-checkpoint');
           const events = messages.map((m) => m.value as RecordedEvent);
-          if (live) apply(events);
-          else buffered.push(...events);
+          if (!following) buffered.push(...events);
+          else await serial(() => applyLive(events));
         },
         onError: (e) => logger.error({ err: e }, 'events consumer stopped'),
       });
-      await catchUp();
-      live = true;
-      apply(buffered.splice(0));
+      await catchUp(live(), (position, head) => logger.info({ position, head }, 'catching up'));
+      following = true;
+      await serial(() => applyLive(buffered.splice(0)));
       if ((status as ProjectionStatus) !== 'failed') status = 'live';
+      logger.info({ checkpoint: headPosition(live().index) }, 'projection live');
     },
     waitFor: (position, timeoutMs) => {
-      if (headPosition(index) >= position) return Promise.resolve(true);
+      if (current && headPosition(current.index) >= position) return Promise.resolve(true);
       if (status === 'failed') return Promise.resolve(false);
       return new Promise((resolve) => {
         const waiter = {
@@ -134,9 +290,18 @@ export function createProjection(deps: {
         waiters.add(waiter);
       });
     },
+    rebuild: async () => {
+      if (rebuildState?.status === 'running')
+        throw Object.assign(new Error('a rebuild is already running'), { status: 409 });
+      rebuildState = { status: 'running', startedAt: new Date().toISOString(), checkpoint: 0 };
+      void runRebuild();
+      return rebuildState;
+    },
     stop: async () => {
       await consumer?.close();
+      await queue;
       if (status !== 'failed') status = 'stopped';
+      current?.db.close();
       for (const w of waiters) w.resolve(false);
       waiters.clear();
     },

@@ -11,7 +11,7 @@ import {
   viewAt,
 } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
-import { invalidInput, problem, sendProblem } from '@ledger/http';
+import { invalidInput } from '@ledger/http';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { Projection } from './projection.ts';
@@ -146,13 +146,6 @@ export function readRouter(deps: ReadDeps): Router {
     const { after, limit } = parse(EventsQuery, req.query);
     const events: RecordedEvent[] = await store.readAll({ after, limit });
     res.json({ events, next: events.at(-1)?.position ?? after });
-  });
-
-  router.get('/readyz', (_req, res) => {
-    const state = projection.state();
-    if (state.status === 'live') res.json({ status: 'ready', projections: [state] });
-    else
-      sendProblem(res, problem(503, `projection ${state.name} is ${state.status}`, { projections: [state] }));
   });
 
   return router;

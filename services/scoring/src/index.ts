@@ -1,1 +1,3 @@
+export * from './deterministic-id.ts';
 export * from './reports.ts';
+export * from './worker.ts';

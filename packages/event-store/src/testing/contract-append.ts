@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DuplicateEventId, WrongExpectedRevision } from '../errors.ts';
-import type { AppendRequest, EventStore } from '../port.ts';
+import type { AppendRequest, EventStore, ReadStreamOptions } from '../port.ts';
 import type { ContractHarness } from './fixture.ts';
 import { expectRejection, newEvent, newEvents, newStreamId, request } from './helpers.ts';
 
@@ -243,13 +243,13 @@ export function appendContract(fixture: () => ContractHarness): void {
       expect(await store.readAll({ after: all.at(-1)?.position ?? 0 })).toEqual([]);
     });
 
-    it('readStream reads from a revision, at most maxCount events', async () => {
+    it('readStream reads from a revision, forwards or backwards, at most maxCount events', async () => {
       const { store } = fixture();
       const stream = newStreamId();
       await store.append([request(stream, 'no_stream', newEvents(3))]);
       await store.append([request(newStreamId(), 'no_stream', newEvents(2))]);
       await store.append([request(stream, 2, newEvents(2))]);
-      const revisions = async (options?: { fromRevision?: number; maxCount?: number }) =>
+      const revisions = async (options?: ReadStreamOptions) =>
         (await store.readStream(stream, options)).map((e) => e.revision);
 
       expect(await revisions()).toEqual([0, 1, 2, 3, 4]);
@@ -258,6 +258,10 @@ export function appendContract(fixture: () => ContractHarness): void {
       expect(await revisions({ fromRevision: 1, maxCount: 3 })).toEqual([1, 2, 3]);
       expect(await revisions({ fromRevision: 5 })).toEqual([]);
       expect(await store.readStream(newStreamId())).toEqual([]);
+      expect(await revisions({ direction: 'backwards', maxCount: 1 })).toEqual([4]);
+      expect(await revisions({ direction: 'backwards', fromRevision: 2 })).toEqual([2, 1, 0]);
+      expect(await revisions({ direction: 'backwards', fromRevision: 3, maxCount: 2 })).toEqual([3, 2]);
+      expect(await store.readStream(newStreamId(), { direction: 'backwards' })).toEqual([]);
       const events = await store.readStream(stream);
       expect(events.every((e) => e.streamId === stream)).toBe(true);
     });

@@ -120,6 +120,29 @@ export function timeContract(fixture: () => ContractHarness): void {
       if (setNow !== undefined) expect(error.bound).toBe(new Date(BASE).toISOString());
     });
 
+    it("options.derivedFrom records derived events at their input's instant, or at the latest if later", async () => {
+      const { store, setNow } = fixture();
+      setNow?.(BASE + 60_000);
+      const input = await store.append([request(newStreamId(), 'no_stream', [newEvent()])], {
+        recordedAt: new Date(BASE).toISOString(),
+      });
+      const inputAt = input.events[0]?.recordedAt as string;
+      const derived = await store.append([request(newStreamId(), 'no_stream', [newEvent()])], {
+        derivedFrom: inputAt,
+      });
+      expect(derived.events[0]?.recordedAt).toBe(inputAt);
+
+      const later = await store.append([request(newStreamId(), 'no_stream', [newEvent()])], {
+        recordedAt: new Date(BASE + 5_000).toISOString(),
+      });
+      const clamped = await store.append([request(newStreamId(), 'no_stream', [newEvent()])], {
+        derivedFrom: inVietnam(BASE),
+      });
+      expect(clamped.events[0]?.recordedAt).toBe(later.events[0]?.recordedAt);
+      const stamps = (await store.readAll()).map((e) => Date.parse(e.recordedAt));
+      expect(stamps).toEqual([...stamps].sort((x, y) => x - y));
+    });
+
     it('an options.recordedAt that is not a date-time is refused and writes nothing', async () => {
       const { store } = fixture();
       await store.append([request(newStreamId(), 'no_stream', [newEvent()])]);

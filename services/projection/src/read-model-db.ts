@@ -1,0 +1,101 @@
+import { DatabaseSync } from 'node:sqlite';
+import {
+  createLedgerIndex,
+  type FactVersion,
+  type LedgerIndex,
+  restoreLogEntry,
+  restoreVersion,
+} from '@ledger/domain';
+
+/**
+ * The as-of index, persisted: every fact version and every log entry the projection has applied,
+ * with its checkpoint, in one SQLite file. A batch's versions, log entries and checkpoint commit in
+ * one transaction, so a crash leaves the file at a batch boundary and a redelivered event is
+ * recognised by its position.
+ */
+export interface ReadModelDb {
+  readonly path: string;
+  /** Loads the index and its checkpoint (0 for a new file). */
+  load(): { index: LedgerIndex; checkpoint: number };
+  /** Commits one batch: the versions and log entries it added and the new checkpoint. */
+  commit(
+    versions: readonly FactVersion[],
+    log: readonly { position: number; recordedAtMs: number }[],
+    checkpoint: number,
+    beforeCommit?: () => void,
+  ): void;
+  close(): void;
+}
+
+const SCHEMA_VERSION = 1;
+
+export function openReadModelDb(path: string): ReadModelDb {
+  const db = new DatabaseSync(path);
+  db.exec(`
+    PRAGMA busy_timeout = 5000;
+    PRAGMA journal_mode = WAL;
+    PRAGMA synchronous = NORMAL;
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS log (position INTEGER PRIMARY KEY, recorded_at_ms INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS versions (
+      kind TEXT NOT NULL, key TEXT NOT NULL, position INTEGER NOT NULL, value TEXT NOT NULL,
+      PRIMARY KEY (kind, key, position)
+    ) WITHOUT ROWID;
+  `);
+  const version = (
+    db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: number } | undefined
+  )?.value;
+  if (version === undefined)
+    db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
+  else if (version !== SCHEMA_VERSION)
+    throw new Error(
+      `${path} has read-model schema ${version}, this build reads ${SCHEMA_VERSION}: rebuild it`,
+    );
+
+  const insertVersion = db.prepare(
+    'INSERT OR IGNORE INTO versions (kind, key, position, value) VALUES (?, ?, ?, ?)',
+  );
+  const insertLog = db.prepare('INSERT OR IGNORE INTO log (position, recorded_at_ms) VALUES (?, ?)');
+  const setCheckpoint = db.prepare(
+    "INSERT INTO meta (key, value) VALUES ('checkpoint', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+  );
+
+  return {
+    path,
+    load: () => {
+      const index = createLedgerIndex();
+      for (const row of db.prepare('SELECT position, recorded_at_ms FROM log ORDER BY position').iterate())
+        restoreLogEntry(index, row.position as number, row.recorded_at_ms as number);
+      for (const row of db
+        .prepare('SELECT kind, key, position, value FROM versions ORDER BY position')
+        .iterate())
+        restoreVersion(index, {
+          kind: row.kind as FactVersion['kind'],
+          key: row.key as string,
+          position: row.position as number,
+          value: JSON.parse(row.value as string),
+        });
+      const checkpoint =
+        (db.prepare("SELECT value FROM meta WHERE key = 'checkpoint'").get() as { value: number } | undefined)
+          ?.value ?? 0;
+      return { index, checkpoint };
+    },
+    commit: (versions, log, checkpoint, beforeCommit) => {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        for (const v of versions) insertVersion.run(v.kind, v.key, v.position, JSON.stringify(v.value));
+        for (const l of log) insertLog.run(l.position, l.recordedAtMs);
+        setCheckpoint.run(checkpoint);
+        beforeCommit?.();
+        db.exec('COMMIT');
+      } catch (error) {
+        if (db.isTransaction) db.exec('ROLLBACK');
+        throw error;
+      }
+    },
+    close: () => {
+      db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,226 @@
+import { type Bus, type Consumer, topics } from '@ledger/bus';
+import {
+  computeScore,
+  createLedgerIndex,
+  evolve,
+  headPosition,
+  isLedgerEventType,
+  type LedgerRecordedEvent,
+  parseEventBody,
+  type RecordedEvent,
+  type ScoreData,
+  scoreKeyOf,
+  scoresAffectedBy,
+  streams,
+  viewAt,
+} from '@ledger/domain';
+import type { AppendRequest, EventStore } from '@ledger/event-store';
+import type { Logger } from '@ledger/http';
+import { deterministicUuidV7 } from './deterministic-id.ts';
+
+export const SCORING_CHECKPOINT_STREAM = 'checkpoint:scoring';
+export const SCORING_CHECKPOINT_RECORDED = 'scoring.checkpoint-recorded.v1';
+const SCORE_COMPUTED = 'ledger.score-computed.v1';
+
+export type ScoringStatus = 'starting' | 'catching-up' | 'live' | 'failed' | 'stopped';
+
+export interface ScoringState {
+  readonly name: 'scoring';
+  readonly status: ScoringStatus;
+  /** Every event up to this position has been scored. */
+  readonly checkpoint: number;
+  readonly scoresRecorded: number;
+  readonly error?: string;
+}
+
+/** Named places where a test may kill the process, to prove that a crash anywhere loses nothing. */
+export type CrashHook = (point: 'mid-batch' | 'after-effect' | 'after-checkpoint') => void;
+
+export interface ScoringWorker {
+  start(): Promise<void>;
+  state(): ScoringState;
+  stop(): Promise<void>;
+}
+
+const fingerprint = (s: Omit<ScoreData, 'computedFrom'>) =>
+  JSON.stringify([s.methodologyVersion, s.points, s.total, s.indicatorsMet, s.indicatorsTotal]);
+
+/**
+ * The scoring service. It follows the log and, whenever an input changes (a value, a correction,
+ * a retraction, a target, a methodology or an indicator revision), appends the scores that changed
+ * as `ledger.score-computed.v1` events, computed as of the input's position.
+ *
+ * Its checkpoint lives in the log: each append carries the scores and a checkpoint event on
+ * `checkpoint:scoring`, expecting that stream's revision, so the effect and the checkpoint are
+ * recorded together or not at all, and a second scoring instance is fenced off. Score event ids
+ * derive from their input, so redone work is recorded once.
+ */
+export function createScoringWorker(deps: {
+  store: EventStore;
+  bus: Bus;
+  logger: Logger;
+  crash?: CrashHook;
+  pageSize?: number;
+}): ScoringWorker {
+  const { store, bus } = deps;
+  const logger = deps.logger.child({ worker: 'scoring' });
+  const crash = deps.crash ?? (() => undefined);
+  const pageSize = deps.pageSize ?? 5_000;
+  const index = createLedgerIndex();
+  const lastScores = new Map<string, string>();
+  let scoredUpTo = 0;
+  let checkpointRevision = -1;
+  let status: ScoringStatus = 'starting';
+  let error: string | undefined;
+  let scoresRecorded = 0;
+  let batches = 0;
+  let consumer: Consumer | undefined;
+
+  const fold = (event: RecordedEvent) => {
+    if (event.position <= headPosition(index)) return;
+    const body = isLedgerEventType(event.type) ? parseEventBody(event.type, event.data) : undefined;
+    const e = (body ? { ...event, ...body } : event) as LedgerRecordedEvent;
+    evolve(index, e);
+    if (e.type === SCORE_COMPUTED) {
+      const { computedFrom: _, ...score } = e.data;
+      lastScores.set(scoreKeyOf(score), fingerprint(score));
+    }
+  };
+
+  /** Scores every input after the checkpoint, then records the scores that changed with the new checkpoint. */
+  const score = async (events: readonly RecordedEvent[]) => {
+    const fresh = events.filter((e) => e.position > scoredUpTo);
+    if (fresh.length === 0) return;
+    for (const e of fresh) fold(e);
+    const requests: AppendRequest[] = [];
+    let derivedFrom: string | undefined;
+    fresh.forEach((input, i) => {
+      if (i === Math.floor(fresh.length / 2)) crash('mid-batch');
+      if (!isLedgerEventType(input.type) || input.type === SCORE_COMPUTED) return;
+      const view = viewAt(index, input.position);
+      const body = parseEventBody(input.type, input.data);
+      for (const key of scoresAffectedBy(index, view, { ...input, ...body } as LedgerRecordedEvent)) {
+        const computed = computeScore(view, key);
+        if (!computed || lastScores.get(scoreKeyOf(key)) === fingerprint(computed)) continue;
+        lastScores.set(scoreKeyOf(key), fingerprint(computed));
+        const streamId = streams.score(key.methodologyId, key.period, key.unitId);
+        requests.push({
+          streamId,
+          expectedRevision: 'any',
+          events: [
+            {
+              eventId: deterministicUuidV7(Date.parse(input.recordedAt), `${input.eventId}|${streamId}`),
+              type: SCORE_COMPUTED,
+              schemaVersion: 1,
+              data: { ...computed, computedFrom: input.position } satisfies ScoreData,
+              metadata: {
+                actor: 'scoring',
+                correlationId: input.metadata.correlationId,
+                causationId: input.eventId,
+              },
+            },
+          ],
+        });
+        derivedFrom = input.recordedAt;
+      }
+    });
+    const last = fresh.at(-1) as RecordedEvent;
+    if (requests.length > 0) {
+      requests.push({
+        streamId: SCORING_CHECKPOINT_STREAM,
+        expectedRevision: checkpointRevision,
+        events: [
+          {
+            eventId: deterministicUuidV7(Date.parse(last.recordedAt), `${last.eventId}|checkpoint`),
+            type: SCORING_CHECKPOINT_RECORDED,
+            schemaVersion: 1,
+            data: { position: last.position },
+            metadata: {
+              actor: 'scoring',
+              correlationId: last.metadata.correlationId,
+              causationId: last.eventId,
+            },
+          },
+        ],
+      });
+      const appended = await store.append(requests, derivedFrom ? { derivedFrom } : {});
+      checkpointRevision = (appended.events.at(-1) as { revision: number }).revision;
+      scoresRecorded += requests.length - 1;
+      crash('after-effect');
+    }
+    scoredUpTo = last.position;
+  };
+
+  const fail = (e: unknown) => {
+    status = 'failed';
+    error = (e as Error).message;
+    logger.error({ err: e, checkpoint: scoredUpTo }, 'scoring stopped');
+  };
+
+  const catchUp = async () => {
+    const [checkpoint] = await store.readStream(SCORING_CHECKPOINT_STREAM, {
+      direction: 'backwards',
+      maxCount: 1,
+    });
+    scoredUpTo = (checkpoint?.data as { position: number } | undefined)?.position ?? 0;
+    checkpointRevision = checkpoint?.revision ?? -1;
+    const head = (await store.head()).position;
+    logger.info({ checkpoint: scoredUpTo, head }, 'scoring catching up');
+    let lastLog = Date.now();
+    for (;;) {
+      const events = await store.readAll({ after: headPosition(index), limit: pageSize });
+      for (const e of events) if (e.position <= scoredUpTo) fold(e);
+      await score(events);
+      if (events.length < pageSize) break;
+      if (Date.now() - lastLog > 1_000) {
+        lastLog = Date.now();
+        logger.info({ position: headPosition(index), head }, 'scoring catching up');
+      }
+    }
+  };
+
+  return {
+    start: async () => {
+      status = 'catching-up';
+      const buffered: RecordedEvent[] = [];
+      let live = false;
+      let queue = Promise.resolve();
+      consumer = await bus.consume(topics.events, {
+        groupId: 'scoring',
+        onMessages: async (messages) => {
+          if (batches++ > 0) crash('after-checkpoint');
+          const events = messages.map((m) => m.value as RecordedEvent);
+          if (!live) {
+            buffered.push(...events);
+            return;
+          }
+          queue = queue.then(() => score(events));
+          await queue;
+        },
+        onError: fail,
+      });
+      try {
+        await catchUp();
+        live = true;
+        queue = queue.then(() => score(buffered.splice(0)));
+        await queue;
+        status = 'live';
+        logger.info({ checkpoint: scoredUpTo }, 'scoring live');
+      } catch (e) {
+        fail(e);
+        throw e;
+      }
+    },
+    state: () => ({
+      name: 'scoring',
+      status,
+      checkpoint: scoredUpTo,
+      scoresRecorded,
+      ...(error ? { error } : {}),
+    }),
+    stop: async () => {
+      await consumer?.close();
+      if (status !== 'failed') status = 'stopped';
+    },
+  };
+}
