@@ -3,6 +3,10 @@ export interface BusMessage {
   readonly key: string;
   readonly value: unknown;
   readonly headers: Readonly<Record<string, string>>;
+  /** Where a consumed record came from, where the bus has such a thing (Kafka does). */
+  readonly topic?: string;
+  readonly partition?: number;
+  readonly offset?: string;
 }
 
 export interface ConsumeOptions {

@@ -3,3 +3,4 @@ export * from './config.ts';
 export * from './logger.ts';
 export * from './problem.ts';
 export * from './server.ts';
+export * from './ops.ts';

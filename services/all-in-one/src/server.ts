@@ -2,10 +2,10 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { getInProcessBus } from '@ledger/bus';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
-import { closeServer, createHttpApp, finishHttpApp, type Logger, listen } from '@ledger/http';
+import { closeServer, createHttpApp, finishHttpApp, type Logger, listen, opsRouter } from '@ledger/http';
 import { createIngestion, ingestionRouter, startRelay } from '@ledger/ingestion';
-import { createProjection, opsRouter, readRouter } from '@ledger/projection';
-import { createScoringWorker, rankingReport, scorecardReport } from '@ledger/scoring';
+import { createProjection, readRouter } from '@ledger/projection';
+import { createScoringWorker } from '@ledger/scoring';
 import type { AllInOneConfig } from './config.ts';
 import { loadDemo } from './demo.ts';
 
@@ -29,7 +29,7 @@ export async function startLedger(config: AllInOneConfig, logger: Logger): Promi
 
   const ingestion = createIngestion({ store, logger: logger.child({ module: 'ingestion' }) });
   await ingestion.start();
-  const relay = startRelay({
+  const relay = await startRelay({
     store,
     bus,
     logger: logger.child({ module: 'relay' }),
@@ -52,13 +52,7 @@ export async function startLedger(config: AllInOneConfig, logger: Logger): Promi
     res.json({ status: 'ok' });
   });
   app.use(ingestionRouter(ingestion));
-  app.use(
-    readRouter({
-      projection,
-      store,
-      scoring: { ranking: rankingReport, scorecard: scorecardReport },
-    }),
-  );
+  app.use(readRouter({ projection, store }));
   app.use(opsRouter({ store, projections: [projection], workers: [scoring] }));
   finishHttpApp(app);
   const { server, port } = await listen(app, config.PORT, config.HOST);

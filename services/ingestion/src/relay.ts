@@ -1,6 +1,6 @@
 import { type Bus, topics } from '@ledger/bus';
 import type { RecordedEvent } from '@ledger/domain';
-import type { EventStore, Subscription } from '@ledger/event-store';
+import type { Checkpoints, EventStore, Subscription } from '@ledger/event-store';
 import type { Logger } from '@ledger/http';
 
 /** The record the relay publishes for one event: keyed by stream, so each stream keeps its order. */
@@ -10,21 +10,41 @@ export const eventMessage = (e: RecordedEvent) => ({
   headers: { eventId: e.eventId, position: String(e.position), recordedAt: e.recordedAt, type: e.type },
 });
 
+export const RELAY_CHECKPOINT = 'relay:ledger.events.v1';
+
 /**
  * Publishes what the store records to the events topic, in log order, at least once. The store
- * is the single source of truth: nothing is published that was not recorded first.
+ * is the single source of truth: nothing is published that was not recorded first. With
+ * checkpoints, it saves the last position published after each batch and resumes after it; a
+ * crash between publishing and saving publishes that batch again, and consumers skip what they
+ * already have. Without, it starts after `after` (the in-process bus, whose consumers catch up
+ * from the store).
  */
-export function startRelay(deps: {
+export async function startRelay(deps: {
   store: EventStore;
   bus: Bus;
   logger: Logger;
-  after: number;
-}): Subscription {
-  const { store, bus, logger } = deps;
+  after?: number;
+  checkpoints?: Checkpoints;
+}): Promise<Subscription> {
+  const { store, bus, logger, checkpoints } = deps;
+  const after = checkpoints ? await checkpoints.load(RELAY_CHECKPOINT) : (deps.after ?? 0);
+  logger.info({ after }, 'relay starting');
   return store.subscribe({
-    after: deps.after,
+    after,
     onEvents: async (events) => {
-      await bus.publish(topics.events, events.map(eventMessage));
+      // A broker outage holds the relay here, retrying, instead of stopping it: the log only waits.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await bus.publish(topics.events, events.map(eventMessage));
+          break;
+        } catch (error) {
+          const waitMs = Math.min(30_000, 200 * 2 ** Math.min(attempt, 8));
+          logger.warn({ err: error, attempt, waitMs, from: events[0]?.position }, 'publish failed; retrying');
+          await new Promise((resolve) => setTimeout(resolve, waitMs));
+        }
+      }
+      await checkpoints?.save(RELAY_CHECKPOINT, (events.at(-1) as RecordedEvent).position);
     },
     onError: (error) => logger.error({ err: error }, 'relay stopped'),
   });

@@ -1,4 +1,3 @@
-export * from './ops.ts';
 export * from './projection.ts';
 export * from './read-model-db.ts';
 export * from './routes.ts';

@@ -12,20 +12,14 @@ import {
 } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
 import { invalidInput } from '@ledger/http';
+import { rankingReport, scorecardReport } from '@ledger/reports';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { Projection } from './projection.ts';
 
-/** What turns a view into scores; the scoring service provides it. */
-export interface Scoring {
-  ranking(view: LedgerView, methodologyId: string, period: string, parentId?: string): object;
-  scorecard(view: LedgerView, unitId: string, methodologyId: string, period: string): object;
-}
-
 export interface ReadDeps {
   readonly projection: Projection;
   readonly store: EventStore;
-  readonly scoring: Scoring;
   /** The clock, for "as of now". */
   readonly now?: () => number;
   /** How long a read waits for the projection to reach the writes acknowledged before it. */
@@ -42,7 +36,7 @@ const AsOfQuery = z.object({ asOf: AsOfSchema.optional(), parentId: Identifier.o
 
 /** The read API. Every read sees at least every write acknowledged before it began. */
 export function readRouter(deps: ReadDeps): Router {
-  const { projection, store, scoring } = deps;
+  const { projection, store } = deps;
   const now = deps.now ?? Date.now;
   const timeout = deps.freshnessTimeoutMs ?? 5_000;
   const router = Router();
@@ -77,7 +71,7 @@ export function readRouter(deps: ReadDeps): Router {
     const methodologyId = parse(Identifier, req.params.methodologyId);
     const period = parse(PeriodSchema, req.params.period);
     const { view, asOf, query } = await viewAsOf(req);
-    const report = scoring.ranking(view, methodologyId, period, query.parentId);
+    const report = rankingReport(view, methodologyId, period, query.parentId);
     res.json({ asOf, recordedAt: recordedAtOf(view.position), parentId: query.parentId ?? null, ...report });
   });
 
@@ -89,7 +83,7 @@ export function readRouter(deps: ReadDeps): Router {
     res.json({
       asOf,
       recordedAt: recordedAtOf(view.position),
-      ...scoring.scorecard(view, unitId, methodologyId, period),
+      ...scorecardReport(view, unitId, methodologyId, period),
     });
   });
 

@@ -1,3 +1,3 @@
 export * from './deterministic-id.ts';
-export * from './reports.ts';
+export * from './scorer.ts';
 export * from './worker.ts';

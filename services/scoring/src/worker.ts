@@ -1,26 +1,12 @@
 import { type Bus, type Consumer, topics } from '@ledger/bus';
-import {
-  computeScore,
-  createLedgerIndex,
-  evolve,
-  headPosition,
-  isLedgerEventType,
-  type LedgerRecordedEvent,
-  parseEventBody,
-  type RecordedEvent,
-  type ScoreData,
-  scoreKeyOf,
-  scoresAffectedBy,
-  streams,
-  viewAt,
-} from '@ledger/domain';
+import { headPosition, type RecordedEvent } from '@ledger/domain';
 import type { AppendRequest, EventStore } from '@ledger/event-store';
 import type { Logger } from '@ledger/http';
 import { deterministicUuidV7 } from './deterministic-id.ts';
+import { createScorer } from './scorer.ts';
 
 export const SCORING_CHECKPOINT_STREAM = 'checkpoint:scoring';
 export const SCORING_CHECKPOINT_RECORDED = 'scoring.checkpoint-recorded.v1';
-const SCORE_COMPUTED = 'ledger.score-computed.v1';
 
 export type ScoringStatus = 'starting' | 'catching-up' | 'live' | 'failed' | 'stopped';
 
@@ -41,9 +27,6 @@ export interface ScoringWorker {
   state(): ScoringState;
   stop(): Promise<void>;
 }
-
-const fingerprint = (s: Omit<ScoreData, 'computedFrom'>) =>
-  JSON.stringify([s.methodologyVersion, s.points, s.total, s.indicatorsMet, s.indicatorsTotal]);
 
 /**
  * The scoring service. It follows the log and, whenever an input changes (a value, a correction,
@@ -66,8 +49,8 @@ export function createScoringWorker(deps: {
   const logger = deps.logger.child({ worker: 'scoring' });
   const crash = deps.crash ?? (() => undefined);
   const pageSize = deps.pageSize ?? 5_000;
-  const index = createLedgerIndex();
-  const lastScores = new Map<string, string>();
+  const scorer = createScorer();
+  const { index } = scorer;
   let scoredUpTo = 0;
   let checkpointRevision = -1;
   let status: ScoringStatus = 'starting';
@@ -76,53 +59,19 @@ export function createScoringWorker(deps: {
   let batches = 0;
   let consumer: Consumer | undefined;
 
-  const fold = (event: RecordedEvent) => {
-    if (event.position <= headPosition(index)) return;
-    const body = isLedgerEventType(event.type) ? parseEventBody(event.type, event.data) : undefined;
-    const e = (body ? { ...event, ...body } : event) as LedgerRecordedEvent;
-    evolve(index, e);
-    if (e.type === SCORE_COMPUTED) {
-      const { computedFrom: _, ...score } = e.data;
-      lastScores.set(scoreKeyOf(score), fingerprint(score));
-    }
-  };
-
   /** Scores every input after the checkpoint, then records the scores that changed with the new checkpoint. */
   const score = async (events: readonly RecordedEvent[]) => {
     const fresh = events.filter((e) => e.position > scoredUpTo);
     if (fresh.length === 0) return;
-    for (const e of fresh) fold(e);
     const requests: AppendRequest[] = [];
     let derivedFrom: string | undefined;
+    // One event at a time: each input is scored against the ledger exactly as it stood at its position.
     fresh.forEach((input, i) => {
       if (i === Math.floor(fresh.length / 2)) crash('mid-batch');
-      if (!isLedgerEventType(input.type) || input.type === SCORE_COMPUTED) return;
-      const view = viewAt(index, input.position);
-      const body = parseEventBody(input.type, input.data);
-      for (const key of scoresAffectedBy(index, view, { ...input, ...body } as LedgerRecordedEvent)) {
-        const computed = computeScore(view, key);
-        if (!computed || lastScores.get(scoreKeyOf(key)) === fingerprint(computed)) continue;
-        lastScores.set(scoreKeyOf(key), fingerprint(computed));
-        const streamId = streams.score(key.methodologyId, key.period, key.unitId);
-        requests.push({
-          streamId,
-          expectedRevision: 'any',
-          events: [
-            {
-              eventId: deterministicUuidV7(Date.parse(input.recordedAt), `${input.eventId}|${streamId}`),
-              type: SCORE_COMPUTED,
-              schemaVersion: 1,
-              data: { ...computed, computedFrom: input.position } satisfies ScoreData,
-              metadata: {
-                actor: 'scoring',
-                correlationId: input.metadata.correlationId,
-                causationId: input.eventId,
-              },
-            },
-          ],
-        });
-        derivedFrom = input.recordedAt;
-      }
+      scorer.fold(input);
+      const scores = scorer.scoresFor(input);
+      if (scores.length > 0) derivedFrom = input.recordedAt;
+      requests.push(...scores);
     });
     const last = fresh.at(-1) as RecordedEvent;
     if (requests.length > 0) {
@@ -169,7 +118,7 @@ export function createScoringWorker(deps: {
     let lastLog = Date.now();
     for (;;) {
       const events = await store.readAll({ after: headPosition(index), limit: pageSize });
-      for (const e of events) if (e.position <= scoredUpTo) fold(e);
+      for (const e of events) if (e.position <= scoredUpTo) scorer.fold(e);
       await score(events);
       if (events.length < pageSize) break;
       if (Date.now() - lastLog > 1_000) {

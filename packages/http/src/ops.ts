@@ -1,11 +1,16 @@
 import type { EventStore } from '@ledger/event-store';
-import { problem, sendProblem } from '@ledger/http';
 import { Router } from 'express';
-import type { Projection } from './projection.ts';
+import { problem, sendProblem } from './problem.ts';
 
-/** Anything that follows the log and can say how far it got. */
+/** Anything that follows the log and can say how far it got: a projection, a worker. */
 export interface LogFollower {
   state(): { readonly name: string; readonly status: string; readonly checkpoint: number };
+}
+
+/** A follower that can be rebuilt from the store while the old one serves. */
+export interface Rebuildable extends LogFollower {
+  readonly name: string;
+  rebuild(): Promise<unknown>;
 }
 
 /**
@@ -15,7 +20,7 @@ export interface LogFollower {
  */
 export function opsRouter(deps: {
   store: EventStore;
-  projections: readonly Projection[];
+  projections: readonly Rebuildable[];
   workers?: readonly LogFollower[];
   now?: () => number;
 }): Router {

@@ -1,0 +1,338 @@
+import type { ConnectionOptions } from 'node:tls';
+import type { Bus, BusMessage, ConsumeOptions, Consumer } from '@ledger/bus';
+import type {
+  Admin,
+  EachBatchPayload,
+  IHeaders,
+  KafkaConfig,
+  Consumer as KafkaConsumer,
+  KafkaMessage,
+  LogEntry,
+  Producer,
+  RetryOptions,
+  SASLOptions,
+} from 'kafkajs';
+import kafkajs from 'kafkajs';
+
+const { Kafka, Partitioners, logLevel: LogLevel } = kafkajs;
+
+/** A pino-like logger: structured fields first, then the message. */
+export interface KafkaBusLogger {
+  error(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+  debug(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface KafkaBusOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** `true` for TLS with the system's CAs, or Node TLS options (ca, cert, key, servername…). */
+  readonly ssl?: boolean | ConnectionOptions;
+  readonly sasl?: {
+    readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    readonly username: string;
+    readonly password: string;
+  };
+  /** Where kafkajs logs go; without one, nothing is logged (never the console). */
+  readonly logger?: KafkaBusLogger;
+  /** The lowest kafkajs level passed to the logger. Default `info`. */
+  readonly logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  /**
+   * How long the clients keep retrying a broker that does not answer. The default rides out a
+   * broker outage of about half a minute before a publish fails; consumers go on retrying after that.
+   */
+  readonly retry?: RetryOptions;
+  /**
+   * How long a consumer's fetch waits on the broker for new records. Closing a consumer waits for the
+   * fetch in flight, so this bounds `close()`. Default 500 ms.
+   */
+  readonly maxWaitTimeInMs?: number;
+  /** How long the group waits for a silent member before giving its partitions away. Default 10 s. */
+  readonly sessionTimeoutMs?: number;
+}
+
+/** A topic with its explicit settings. Creating one that exists is a no-op: its settings are kept. */
+export interface TopicSpec {
+  readonly topic: string;
+  readonly numPartitions: number;
+  readonly replicationFactor?: number;
+  readonly configEntries?: Readonly<Record<string, string>>;
+}
+
+/** A consumed record: a BusMessage that also says where it came from. */
+export interface KafkaBusMessage extends BusMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+export interface KafkaBus extends Bus {
+  /** Creates the topics that do not exist yet, with their partitions and configuration. */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
+}
+
+/**
+ * Delays between retries: 300 ms doubling up to 5 s, 12 times (about 35 s in all), so that a
+ * broker restart of 10–20 s is ridden out by publishes and admin calls alike.
+ */
+const defaultRetry: RetryOptions = { initialRetryTime: 300, maxRetryTime: 5_000, retries: 12 };
+
+const levels = { error: LogLevel.ERROR, warn: LogLevel.WARN, info: LogLevel.INFO, debug: LogLevel.DEBUG };
+
+/** Routes kafkajs's logs to the logger, level for level. */
+function logCreator(logger: KafkaBusLogger) {
+  return () =>
+    ({ namespace, level, log }: LogEntry) => {
+      const { message, timestamp: _timestamp, logger: _logger, ...fields } = log;
+      const entry = { ...fields, namespace };
+      switch (level) {
+        case LogLevel.ERROR:
+          // Error responses of single requests ("coordinator not available", a broker that went
+          // away) are logged by the connection, then retried: only a failure that stops a client
+          // is an error.
+          if (namespace === 'Connection') logger.warn(entry, message);
+          else logger.error(entry, message);
+          break;
+        case LogLevel.WARN:
+          logger.warn(entry, message);
+          break;
+        case LogLevel.INFO:
+          logger.info(entry, message);
+          break;
+        default:
+          logger.debug(entry, message);
+      }
+    };
+}
+
+/** Kafka may repeat a header; the bus has one value per name, so the last one wins. */
+function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const decoded: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const last = Array.isArray(value) ? value[value.length - 1] : value;
+    if (last !== undefined) decoded[name] = last.toString();
+  }
+  return decoded;
+}
+
+/** The JSON value of a record, or the raw text when it is not JSON (the consumer decides). */
+function decodeValue(value: Buffer | null): unknown {
+  if (value === null) return null;
+  const text = value.toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * A delivered message. Its origin (topic, partition, offset) is readable but not enumerable, so
+ * the message compares, spreads and serializes like the one that was published.
+ */
+function decode(topic: string, partition: number, record: KafkaMessage): KafkaBusMessage {
+  const message = {
+    key: record.key?.toString('utf8') ?? '',
+    value: decodeValue(record.value),
+    headers: decodeHeaders(record.headers),
+  };
+  Object.defineProperties(message, {
+    topic: { value: topic, enumerable: false },
+    partition: { value: partition, enumerable: false },
+    offset: { value: record.offset, enumerable: false },
+  });
+  return message as KafkaBusMessage;
+}
+
+/** Connects once, on first use; a failed connection is retried on the next use. */
+function lazily<T extends { connect(): Promise<void> }>(create: () => T) {
+  let client: T | undefined;
+  let connecting: Promise<T> | undefined;
+  return {
+    get: (): Promise<T> => {
+      connecting ??= (async () => {
+        client ??= create();
+        await client.connect();
+        return client;
+      })().catch((error: unknown) => {
+        connecting = undefined;
+        throw error;
+      });
+      return connecting;
+    },
+    created: () => client,
+  };
+}
+
+/**
+ * The bus on Apache Kafka, through kafkajs.
+ *
+ * - publish: one producer for the bus, acks from all in-sync replicas, one request in flight per
+ *   broker so a retry cannot reorder records; it resolves once the broker acknowledged. Values are
+ *   JSON. No Kafka transactions: delivery is at least once and consumers dedupe.
+ * - consume: one kafkajs consumer per call, in its group, starting at the earliest offset when the
+ *   group is new. Each batch goes to onMessages; its offset is committed only after onMessages
+ *   resolved. If onMessages throws, the consumer stops without committing and onError is called once.
+ */
+export function getKafkaBus(options: KafkaBusOptions): KafkaBus {
+  const config: KafkaConfig = {
+    brokers: [...options.brokers],
+    clientId: options.clientId,
+    connectionTimeout: 3_000,
+    requestTimeout: 30_000,
+    retry: options.retry ?? defaultRetry,
+    logLevel: options.logger ? levels[options.logLevel ?? 'info'] : LogLevel.NOTHING,
+    ...(options.logger ? { logCreator: logCreator(options.logger) } : {}),
+    ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
+    // kafkajs types SASL per mechanism; these three share one shape.
+    ...(options.sasl ? { sasl: { ...options.sasl } as SASLOptions } : {}),
+  };
+  const kafka = new Kafka(config);
+
+  const producer = lazily<Producer>(() =>
+    kafka.producer({
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    }),
+  );
+  const admin = lazily<Admin>(() => kafka.admin());
+  const consumers = new Set<Consumer>();
+  let closed = false;
+
+  const ensureTopics = async (specs: readonly TopicSpec[]): Promise<void> => {
+    if (specs.length === 0) return;
+    const client = await admin.get();
+    const existing = new Set(await client.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.topic));
+    if (missing.length === 0) return;
+    try {
+      await client.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({
+          topic: s.topic,
+          numPartitions: s.numPartitions,
+          ...(s.replicationFactor !== undefined ? { replicationFactor: s.replicationFactor } : {}),
+          configEntries: Object.entries(s.configEntries ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    } catch (error) {
+      // Another process may have created some of them in between: that is fine.
+      const errors = (error as { errors?: { type?: string }[] }).errors;
+      if (!errors?.length || errors.some((e) => e.type !== 'TOPIC_ALREADY_EXISTS')) throw error;
+    }
+  };
+
+  const publish = async (topic: string, messages: readonly BusMessage[]): Promise<void> => {
+    if (closed) throw new Error('the bus is closed');
+    if (messages.length === 0) return;
+    const client = await producer.get();
+    await client.send({
+      topic,
+      acks: -1,
+      messages: messages.map((m) => ({
+        key: m.key,
+        value: m.value === undefined ? null : JSON.stringify(m.value),
+        headers: { ...m.headers },
+      })),
+    });
+  };
+
+  const consume = async (topic: string, consumeOptions: ConsumeOptions): Promise<Consumer> => {
+    if (closed) throw new Error('the bus is closed');
+    const { groupId, onMessages, onError } = consumeOptions;
+    const kafkaConsumer: KafkaConsumer = kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: options.maxWaitTimeInMs ?? 500,
+      // A member that died without leaving (kill -9) holds its partitions until its session times
+      // out; 10 s (the broker allows 6 s and up) lets a restarted service take over quickly.
+      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 1_000,
+      retry: options.retry ?? defaultRetry,
+    });
+    let stopped: Promise<void> | undefined;
+    let reported = false;
+
+    const stop = (): Promise<void> => {
+      stopped ??= kafkaConsumer.disconnect().finally(() => consumers.delete(consumer));
+      return stopped;
+    };
+    /** Stops the consumer, then reports why, once. */
+    const fail = (error: unknown): void => {
+      if (reported) return;
+      reported = true;
+      // Not awaited here: disconnecting waits for the batch in progress, which is the caller.
+      setImmediate(() => {
+        void stop()
+          .catch(() => undefined)
+          .then(() => onError?.(error));
+      });
+    };
+
+    const eachBatch = async ({
+      batch,
+      resolveOffset,
+      commitOffsetsIfNecessary,
+      uncommittedOffsets,
+      isRunning,
+      isStale,
+      pause,
+      heartbeat,
+    }: EachBatchPayload): Promise<void> => {
+      if (reported || !isRunning() || isStale() || batch.messages.length === 0) return;
+      const messages = batch.messages.map((m) => decode(batch.topic, batch.partition, m));
+      // A slow handler must not lose the group: keep heartbeating while it works.
+      const beat = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
+      try {
+        await onMessages(messages);
+      } catch (error) {
+        // Nothing of this batch is resolved nor committed: the group will get it again.
+        pause();
+        fail(error);
+        return;
+      } finally {
+        clearInterval(beat);
+      }
+      const last = batch.messages[batch.messages.length - 1] as KafkaMessage;
+      resolveOffset(last.offset);
+      // autoCommit is off, so commit what was resolved, explicitly, before the next batch.
+      await commitOffsetsIfNecessary(uncommittedOffsets());
+    };
+
+    kafkaConsumer.on(kafkaConsumer.events.CRASH, ({ payload }) => {
+      // kafkajs restarts a consumer after a retriable failure (a broker that went away); one that
+      // it does not restart has stopped for good.
+      if (!payload.restart && !reported) fail(payload.error);
+    });
+
+    const consumer: Consumer = { close: stop };
+    consumers.add(consumer);
+    try {
+      await kafkaConsumer.connect();
+      await kafkaConsumer.subscribe({ topics: [topic], fromBeginning: true });
+      await kafkaConsumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch,
+      });
+    } catch (error) {
+      await stop().catch(() => undefined);
+      throw error;
+    }
+    return consumer;
+  };
+
+  return {
+    ensureTopics,
+    publish,
+    consume,
+    close: async () => {
+      closed = true;
+      await Promise.allSettled([...consumers].map((c) => c.close()));
+      await Promise.allSettled([producer.created()?.disconnect(), admin.created()?.disconnect()]);
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { join } from 'node:path';
+import type { Bus } from '@ledger/bus';
+import { getKafkaBus } from '@ledger/bus-kafka';
+import type { Checkpoints, EventStore } from '@ledger/event-store';
+import { getSQLiteCheckpoints, getSQLiteEventStore } from '@ledger/event-store-sqlite';
+import type { Logger } from '@ledger/http';
+import type { ServiceConfig } from './config.ts';
+import { topicSpecs } from './topics.ts';
+
+export function openStore(config: ServiceConfig): EventStore {
+  return getSQLiteEventStore({ path: config.LEDGER_STORE.path });
+}
+
+/** The Kafka bus, with every topic the services use created (or checked) first. */
+export async function openBus(config: ServiceConfig, service: string, logger: Logger): Promise<Bus> {
+  const bus = getKafkaBus({
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.KAFKA_CLIENT_ID ?? `indicator-ledger-${service}`,
+    ssl: config.KAFKA_SSL,
+    ...(config.KAFKA_SASL_MECHANISM
+      ? {
+          sasl: {
+            mechanism: config.KAFKA_SASL_MECHANISM,
+            username: config.KAFKA_SASL_USERNAME as string,
+            password: config.KAFKA_SASL_PASSWORD as string,
+          },
+        }
+      : {}),
+    logger: logger.child({ module: 'kafka' }),
+  });
+  const ns = config.LEDGER_KAFKA_NAMESPACE ?? '';
+  await bus.ensureTopics(
+    topicSpecs(config.KAFKA_REPLICATION_FACTOR).map((t) => ({ ...t, topic: ns + t.topic })),
+  );
+  return ns ? namespaced(bus, ns) : bus;
+}
+
+/** The bus with every topic and consumer group prefixed: several ledgers (or test runs) on one cluster. */
+export function namespaced(bus: Bus, ns: string): Bus {
+  return {
+    publish: (topic, messages) => bus.publish(ns + topic, messages),
+    consume: (topic, options) => bus.consume(ns + topic, { ...options, groupId: ns + options.groupId }),
+    close: () => bus.close(),
+  };
+}
+
+/** Checkpoints of consumers whose effect is outside the store (the relay's, in Kafka). */
+export function openCheckpoints(config: ServiceConfig, service: string): Checkpoints {
+  return getSQLiteCheckpoints(join(config.LEDGER_STATE_DIR, `${service}-checkpoints.sqlite`));
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+const Switch = z
+  .enum(['on', 'off', 'true', 'false', '1', '0'], { message: 'must be on or off' })
+  .transform((v) => v === 'on' || v === 'true' || v === '1');
+
+/** `sqlite:<path>`; a KurrentDB connection string arrives with the KurrentDB adapter. */
+export const StoreLocation = z.string().transform((value, ctx) => {
+  if (value.startsWith('sqlite:') && value.length > 'sqlite:'.length)
+    return { kind: 'sqlite' as const, path: value.slice('sqlite:'.length) };
+  ctx.addIssue({
+    code: 'custom',
+    message:
+      value.startsWith('kurrentdb') || value.startsWith('esdb')
+        ? 'KurrentDB is not supported by this build yet; use sqlite:<path>'
+        : 'must be sqlite:<path>',
+  });
+  return z.NEVER;
+});
+
+const Brokers = z
+  .string()
+  .min(1, 'must list at least one host:port')
+  .transform((s) => s.split(',').map((b) => b.trim()))
+  .refine((list) => list.every((b) => /^[^\s:]+:\d+$/.test(b)), 'must be host:port[,host:port…]');
+
+/** The environment every split service reads. */
+export const ServiceConfig = z
+  .object({
+    PORT: z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LEDGER_STORE: StoreLocation.default({ kind: 'sqlite', path: './data/ledger.sqlite' }),
+    LEDGER_STATE_DIR: z.string().min(1).default('./data'),
+    LEDGER_BUS: z.literal('kafka', {
+      message: 'must be kafka (the in-process bus is for the all-in-one server)',
+    }),
+    KAFKA_BROKERS: Brokers,
+    KAFKA_CLIENT_ID: z.string().min(1).optional(),
+    KAFKA_SSL: Switch.default(false),
+    KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+    KAFKA_SASL_USERNAME: z.string().optional(),
+    KAFKA_SASL_PASSWORD: z.string().optional(),
+    KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
+    LEDGER_KAFKA_NAMESPACE: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]*$/, 'may hold letters, digits, ".", "_" and "-"')
+      .optional(),
+    /** Fault tests only: `service:point` makes the process kill itself there (see docs/operations.md). */
+    LEDGER_CRASH_AT: z.string().optional(),
+    LEDGER_CRASH_AFTER: z.coerce.number().int().min(1).default(1),
+  })
+  .superRefine((c, ctx) => {
+    if (c.KAFKA_SASL_MECHANISM && (!c.KAFKA_SASL_USERNAME || !c.KAFKA_SASL_PASSWORD))
+      for (const name of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const)
+        if (!c[name])
+          ctx.addIssue({ code: 'custom', path: [name], message: 'is required with KAFKA_SASL_MECHANISM' });
+  });
+
+export type ServiceConfig = z.infer<typeof ServiceConfig>;
+
+/** The same schema with the service's own default port. */
+export const serviceConfig = (defaultPort: number) =>
+  z.preprocess(
+    (env) => ({
+      ...(env as Record<string, unknown>),
+      PORT: (env as Record<string, unknown>).PORT ?? defaultPort,
+    }),
+    ServiceConfig,
+  );

@@ -1,0 +1,73 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Bus } from '@ledger/bus';
+import type { EventStore } from '@ledger/event-store';
+import {
+  ConfigError,
+  closeServer,
+  createHttpApp,
+  createLogger,
+  finishHttpApp,
+  type Logger,
+  listen,
+  loadConfig,
+  onShutdown,
+} from '@ledger/http';
+import type { Express } from 'express';
+import { openBus, openStore } from './adapters.ts';
+import { type ServiceConfig, serviceConfig } from './config.ts';
+import { crashHook } from './crash.ts';
+
+export interface ServiceContext {
+  readonly config: ServiceConfig;
+  readonly logger: Logger;
+  readonly store: EventStore;
+  readonly bus: Bus;
+  readonly app: Express;
+  /** The crash points of this service (fault tests only). */
+  readonly crash: (point: string) => void;
+}
+
+/**
+ * Runs one split service: reads and checks its configuration (a wrong value exits 2 naming it),
+ * opens the store and the bus, lets the service build itself, serves HTTP, and stops gracefully.
+ */
+export async function runService(
+  name: string,
+  defaultPort: number,
+  build: (ctx: ServiceContext) => Promise<{ stop(): Promise<void> }>,
+): Promise<void> {
+  let config: ServiceConfig;
+  try {
+    config = loadConfig(serviceConfig(defaultPort)) as ServiceConfig;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger(name, config.LOG_LEVEL);
+  try {
+    await mkdir(config.LEDGER_STATE_DIR, { recursive: true });
+    await mkdir(dirname(config.LEDGER_STORE.path), { recursive: true });
+    const store = openStore(config);
+    const bus = await openBus(config, name, logger);
+    const app = createHttpApp(logger);
+    app.get('/healthz', (_req, res) => {
+      res.json({ status: 'ok', service: name });
+    });
+    const crash = crashHook(name, config.LEDGER_CRASH_AT, config.LEDGER_CRASH_AFTER);
+    const service = await build({ config, logger, store, bus, app, crash });
+    finishHttpApp(app);
+    const { server, port } = await listen(app, config.PORT, config.HOST);
+    logger.info({ url: `http://localhost:${port}`, store: config.LEDGER_STORE.path }, `${name} ready`);
+    onShutdown(logger, async () => {
+      await closeServer(server);
+      await service.stop();
+      await bus.close();
+      await store.close();
+    });
+  } catch (error) {
+    logger.fatal({ err: error }, `${name} could not start`);
+    process.exit(1);
+  }
+}

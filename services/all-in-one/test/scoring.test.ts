@@ -1,0 +1,56 @@
+import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
+import { expectedScoreEvents } from '@ledger/scoring';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestLedger, type TestLedger } from './support.ts';
+
+describe('the scoring service in the all-in-one server', () => {
+  let ledger: TestLedger;
+  beforeAll(async () => {
+    ledger = await startTestLedger({ LEDGER_DEMO: 'on' });
+  });
+  afterAll(() => ledger.dispose());
+
+  const settled = async () => {
+    for (let i = 0; i < 100; i++) {
+      const ops = (await ledger.get('/v1/ops/projections')).body;
+      const scoring = ops.projections.find((p: { name: string }) => p.name === 'scoring');
+      if (scoring.lagEvents === 0) return ops;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error('scoring did not catch up');
+  };
+
+  it('records exactly the score events a clean run over the log gives, each once', async () => {
+    await settled();
+    const store = getSQLiteEventStore({ path: ledger.databasePath });
+    const log = await store.readAll();
+    await store.close();
+    const recorded = log
+      .filter((e) => e.type === 'ledger.score-computed.v1')
+      .map((e) => ({ streamId: e.streamId, data: e.data }));
+    expect(recorded.length).toBeGreaterThan(100);
+    expect(recorded).toEqual(expectedScoreEvents(log));
+  });
+
+  it('scores a correction: the corrected unit gets a new score computed from the correction', async () => {
+    const card = await ledger.get('/v1/units/748/scorecard/cchc-district/2023');
+    const onTime = card.body.indicators.find(
+      (i: { indicator: string }) => i.indicator === 'dossiers-on-time',
+    );
+    const correction = await ledger.post(`/v1/submissions/${onTime.submission.submissionId}/corrections`, {
+      value: 90,
+      reason: 'Thống kê lại số hồ sơ trễ hạn',
+    });
+    expect(correction.status).toBe(201);
+    await settled();
+    const history = await ledger.get(`/v1/events?after=${correction.body.position}&limit=10`);
+    const score = history.body.events.find(
+      (e: { streamId: string }) => e.streamId === 'score:cchc-district:2023:748',
+    );
+    expect(score.data).toMatchObject({ computedFrom: correction.body.position, methodologyVersion: 2 });
+    const ranking = await ledger.get('/v1/rankings/cchc-district/2023');
+    const row = ranking.body.rows.find((r: { unitId: string }) => r.unitId === '748');
+    expect(score.data.total).toBe(row.totalExact);
+    expect(score.metadata.causationId).toBe(correction.body.eventId);
+  });
+});

@@ -1,0 +1,104 @@
+import {
+  computeScore,
+  createLedgerIndex,
+  evolve,
+  headPosition,
+  isLedgerEventType,
+  type LedgerIndex,
+  type LedgerRecordedEvent,
+  parseEventBody,
+  type RecordedEvent,
+  type ScoreData,
+  scoreKeyOf,
+  scoresAffectedBy,
+  streams,
+  viewAt,
+} from '@ledger/domain';
+import type { AppendRequest } from '@ledger/event-store';
+import { deterministicUuidV7 } from './deterministic-id.ts';
+
+export const SCORE_COMPUTED = 'ledger.score-computed.v1';
+
+const fingerprint = (s: Omit<ScoreData, 'computedFrom'>) =>
+  JSON.stringify([s.methodologyVersion, s.points, s.total, s.indicatorsMet, s.indicatorsTotal]);
+
+/** The scoring logic, without I/O: what scores an input changes, as of the input's position. */
+export interface Scorer {
+  readonly index: LedgerIndex;
+  /** Folds an event into the index (and, for a score event, into the last scores known). */
+  fold(event: RecordedEvent): void;
+  /**
+   * The score events an input gives: one per score that changed. Fold the input first, and nothing
+   * after it: what an input affects is read from the index as it stands.
+   */
+  scoresFor(input: RecordedEvent): AppendRequest[];
+}
+
+export function createScorer(): Scorer {
+  const index = createLedgerIndex();
+  const lastScores = new Map<string, string>();
+  return {
+    index,
+    fold: (event) => {
+      if (event.position <= headPosition(index)) return;
+      const body = isLedgerEventType(event.type) ? parseEventBody(event.type, event.data) : undefined;
+      const e = (body ? { ...event, ...body } : event) as LedgerRecordedEvent;
+      evolve(index, e);
+      if (e.type === SCORE_COMPUTED) {
+        const { computedFrom: _, ...score } = e.data;
+        lastScores.set(scoreKeyOf(score), fingerprint(score));
+      }
+    },
+    scoresFor: (input) => {
+      if (!isLedgerEventType(input.type) || input.type === SCORE_COMPUTED) return [];
+      const view = viewAt(index, input.position);
+      const body = parseEventBody(input.type, input.data);
+      const requests: AppendRequest[] = [];
+      for (const key of scoresAffectedBy(index, view, { ...input, ...body } as LedgerRecordedEvent)) {
+        const computed = computeScore(view, key);
+        if (!computed || lastScores.get(scoreKeyOf(key)) === fingerprint(computed)) continue;
+        lastScores.set(scoreKeyOf(key), fingerprint(computed));
+        const streamId = streams.score(key.methodologyId, key.period, key.unitId);
+        requests.push({
+          streamId,
+          expectedRevision: 'any',
+          events: [
+            {
+              eventId: deterministicUuidV7(Date.parse(input.recordedAt), `${input.eventId}|${streamId}`),
+              type: SCORE_COMPUTED,
+              schemaVersion: 1,
+              data: { ...computed, computedFrom: input.position } satisfies ScoreData,
+              metadata: {
+                actor: 'scoring',
+                correlationId: input.metadata.correlationId,
+                causationId: input.eventId,
+              },
+            },
+          ],
+        });
+      }
+      return requests;
+    },
+  };
+}
+
+/**
+ * The score events a clean run of the scoring logic gives for a log: every input folded in order,
+ * score events and checkpoints of the log itself ignored. Auditors and fault tests compare it with
+ * the score events the log holds.
+ */
+export function expectedScoreEvents(log: readonly RecordedEvent[]): { streamId: string; data: ScoreData }[] {
+  const scorer = createScorer();
+  const out: { streamId: string; data: ScoreData }[] = [];
+  for (const event of log) {
+    if (event.type === SCORE_COMPUTED) {
+      scorer.index.positions.push(event.position);
+      scorer.index.recordedAtMs.push(Date.parse(event.recordedAt));
+      continue;
+    }
+    scorer.fold(event);
+    for (const r of scorer.scoresFor(event))
+      out.push({ streamId: r.streamId, data: r.events[0]?.data as ScoreData });
+  }
+  return out;
+}

@@ -1,0 +1,46 @@
+import { rm } from 'node:fs/promises';
+import { type PrivateBroker, startPrivateBroker } from '@ledger/bus-kafka/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectConsistent, UNITS, valuesFor } from './consistency.ts';
+import { SEED } from './seed.ts';
+import { type Stack, startStack } from './stack.ts';
+import { postJson, publishCommands, tempDir, uniqueNamespace } from './support.ts';
+
+const asRecords = (period: string, base: number) =>
+  (valuesFor(period, base).commands as { type: string; body: { unitId: string } }[]).map((c) => ({
+    key: c.body.unitId,
+    value: JSON.stringify(c),
+  }));
+
+// Its own Kafka broker: restarting the shared one would disturb the other test files running meanwhile.
+describe('a Kafka broker restart in the middle of the stream', () => {
+  let broker: PrivateBroker;
+  let stack: Stack;
+  beforeAll(async () => {
+    broker = await startPrivateBroker('e2e-restart');
+    stack = await startStack({
+      dir: await tempDir('ledger-broker-restart-'),
+      brokers: broker.brokers.join(','),
+      namespace: uniqueNamespace('restart'),
+    });
+    expect((await postJson(`${stack.url('ingestion')}/v1/batch`, SEED)).status).toBe(201);
+  }, 90_000);
+  afterAll(async () => {
+    await stack?.stop();
+    await broker?.stop();
+    if (stack) await rm(stack.dir, { recursive: true, force: true });
+  });
+
+  it('loses nothing and records every command once, whether published before, during or after it', async () => {
+    await publishCommands(stack.namespace, asRecords('2026-01', 95), broker.brokers.join(','));
+    const stopping = broker.stop();
+    // Written while the broker is down: recorded in the store, relayed once the broker is back.
+    const during = await postJson(`${stack.url('ingestion')}/v1/batch`, valuesFor('2026-02', 93));
+    expect(during.status).toBe(201);
+    await stopping;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await broker.start();
+    await publishCommands(stack.namespace, asRecords('2026-03', 94), broker.brokers.join(','));
+    await expectConsistent(stack, ['2023', '2026-01', '2026-02', '2026-03'], UNITS.length * 2 * 3);
+  }, 150_000);
+});

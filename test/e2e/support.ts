@@ -1,0 +1,135 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createLedgerIndex,
+  evolve,
+  isLedgerEventType,
+  parseEventBody,
+  type RecordedEvent,
+  viewAt,
+} from '@ledger/domain';
+import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
+import { rankingReport } from '@ledger/reports';
+import { expectedScoreEvents } from '@ledger/scoring';
+import { Kafka, logLevel } from 'kafkajs';
+
+export const brokers = (): string => {
+  const value = process.env.KAFKA_BROKERS;
+  if (!value) throw new Error('KAFKA_BROKERS is not set: the Kafka global setup did not run');
+  return value;
+};
+
+export const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
+
+export const uniqueNamespace = (name: string) => `t${Date.now().toString(36)}-${name}-`;
+
+export async function waitUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers read by the tests
+export const getJson = async (url: string): Promise<any> => {
+  const res = await fetch(url);
+  return { status: res.status, body: await res.json() };
+};
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers read by the tests
+export const postJson = async (url: string, body: unknown): Promise<any> => {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+};
+
+/** The whole log, read straight from the store file. */
+export async function readLog(storePath: string): Promise<RecordedEvent[]> {
+  const store = getSQLiteEventStore({ path: storePath });
+  try {
+    return await store.readAll();
+  } finally {
+    await store.close();
+  }
+}
+
+/** A full replay: every event of the log folded into a fresh index, then ranked. */
+export function replayRanking(log: readonly RecordedEvent[], methodologyId: string, period: string) {
+  const index = createLedgerIndex();
+  for (const e of log) {
+    const body = isLedgerEventType(e.type) ? parseEventBody(e.type, e.data) : undefined;
+    evolve(index, body ? { ...e, ...body } : e);
+  }
+  return rankingReport(viewAt(index), methodologyId, period);
+}
+
+/** The score events in the log, and those a clean run of the scoring logic over it gives. */
+export function scoreAudit(log: readonly RecordedEvent[]) {
+  return {
+    recorded: log
+      .filter((e) => e.type === 'ledger.score-computed.v1')
+      .map((e) => ({ streamId: e.streamId, data: e.data })),
+    expected: expectedScoreEvents(log),
+  };
+}
+
+export function kafkaClient(list = brokers()) {
+  return new Kafka({ clientId: 'e2e-test', brokers: list.split(','), logLevel: logLevel.NOTHING });
+}
+
+/** An integrator publishing commands on the namespaced commands topic. */
+export async function publishCommands(
+  namespace: string,
+  records: { key: string; value: string; headers?: Record<string, string> }[],
+  list = brokers(),
+) {
+  const producer = kafkaClient(list).producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic: `${namespace}ledger.commands.v1`, acks: -1, messages: records });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Reads every record of a topic from the start until `count` have arrived. */
+export async function readTopic(topic: string, count: number, timeoutMs = 20_000) {
+  const consumer = kafkaClient().consumer({ groupId: `e2e-reader-${Date.now()}-${Math.random()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const records: { key: string; value: unknown; headers: Record<string, string> }[] = [];
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const headers = Object.fromEntries(
+        Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
+      );
+      records.push({ key: String(message.key), value: JSON.parse(String(message.value)), headers });
+    },
+  });
+  try {
+    return await waitUntil(
+      `${count} records on ${topic}`,
+      async () => (records.length >= count ? records : undefined),
+      timeoutMs,
+    );
+  } finally {
+    await consumer.disconnect();
+  }
+}
