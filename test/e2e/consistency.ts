@@ -38,9 +38,17 @@ export async function expectConsistent(stack: Stack, periods: readonly string[],
     expect(served.body.rows).toEqual(replayRanking(log, 'cchc', period).rows);
   }
   const audit = scoreAudit(log);
-  const firstDifference = audit.recorded.findIndex((r, i) => JSON.stringify(r) !== JSON.stringify(audit.expected[i]));
+  const firstDifference = audit.recorded.findIndex(
+    (r, i) => JSON.stringify(r) !== JSON.stringify(audit.expected[i]),
+  );
   if (firstDifference >= 0 && process.env.DEBUG_SCORES)
-    console.log(JSON.stringify({ recorded: audit.recorded[firstDifference], expected: audit.expected[firstDifference] }, null, 1));
+    console.log(
+      JSON.stringify(
+        { recorded: audit.recorded[firstDifference], expected: audit.expected[firstDifference] },
+        null,
+        1,
+      ),
+    );
   expect(audit.recorded).toEqual(audit.expected);
   const ids = log.map((e) => e.eventId);
   expect(new Set(ids).size).toBe(ids.length);

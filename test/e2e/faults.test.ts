@@ -3,17 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectConsistent, UNITS, valuesFor } from './consistency.ts';
 import { SEED } from './seed.ts';
 import { type ServiceName, type Stack, startStack } from './stack.ts';
-import {
-  brokers,
-  getJson,
-  postJson,
-  readLog,
-  replayRanking,
-  scoreAudit,
-  tempDir,
-  uniqueNamespace,
-  waitUntil,
-} from './support.ts';
+import { brokers, postJson, tempDir, uniqueNamespace } from './support.ts';
 
 describe('faults in the split deployment: nothing lost, nothing counted twice', () => {
   let stack: Stack;

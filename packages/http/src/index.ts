@@ -1,6 +1,6 @@
 export * from './app.ts';
 export * from './config.ts';
 export * from './logger.ts';
+export * from './ops.ts';
 export * from './problem.ts';
 export * from './server.ts';
-export * from './ops.ts';
