@@ -96,9 +96,10 @@ export function evolve(index: LedgerIndex, event: RecordedEvent): void {
   const last = index.positions.at(-1);
   if (last !== undefined && event.position <= last)
     throw new RangeError(`event at position ${event.position} folded after position ${last}`);
+  // The fact first: an event that cannot be applied must leave the index exactly as it was.
+  applyFact(index, event as LedgerRecordedEvent);
   index.positions.push(event.position);
   index.recordedAtMs.push(Date.parse(event.recordedAt));
-  applyFact(index, event as LedgerRecordedEvent);
 }
 
 function applyFact(index: LedgerIndex, e: LedgerRecordedEvent): void {

@@ -69,7 +69,7 @@ export function toProblem(error: unknown): Problem {
   const e = error as { type?: string; status?: number; message?: string; errors?: FieldError[] };
   if (e?.type === 'entity.parse.failed') return problem(400, `The body is not valid JSON: ${e.message}`);
   if (e?.type === 'entity.too.large') return problem(413, 'The body is too large.');
-  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500)
+  if (typeof e?.status === 'number' && ((e.status >= 400 && e.status < 500) || e.status === 503))
     return problem(e.status, e.message ?? 'Bad request', e.errors ? { errors: e.errors } : {});
   return problem(500, 'The ledger could not handle this request; see the server log for the request id.');
 }
