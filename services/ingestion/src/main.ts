@@ -13,7 +13,7 @@ await runService('ingestion', 8081, async ({ config, logger, store, bus, app }) 
   const relay = await startRelay({ store, bus, logger: logger.child({ module: 'relay' }), checkpoints });
   const commands = await startCommandConsumer({ bus, ingestion, logger });
   app.use(ingestionRouter(ingestion));
-  app.use(opsRouter({ store, projections: [] }));
+  app.use(opsRouter({ store, projections: [], workers: [relay] }));
   return {
     stop: async () => {
       await commands.close();

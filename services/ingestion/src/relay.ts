@@ -20,32 +20,54 @@ export const RELAY_CHECKPOINT = 'relay:ledger.events.v1';
  * already have. Without, it starts after `after` (the in-process bus, whose consumers catch up
  * from the store).
  */
+export interface Relay extends Subscription {
+  /** How far it has published, for the ops endpoints. */
+  state(): { name: 'relay'; status: 'live' | 'stopped'; checkpoint: number; retrying: boolean };
+}
+
 export async function startRelay(deps: {
   store: EventStore;
   bus: Bus;
   logger: Logger;
   after?: number;
   checkpoints?: Checkpoints;
-}): Promise<Subscription> {
+}): Promise<Relay> {
   const { store, bus, logger, checkpoints } = deps;
   const after = checkpoints ? await checkpoints.load(RELAY_CHECKPOINT) : (deps.after ?? 0);
+  let published = after;
+  // Writes do not wait for Kafka, so a broker outage leaves the service ready; ops shows `retrying`.
+  let status: 'live' | 'stopped' = 'live';
+  let retrying = false;
   logger.info({ after }, 'relay starting');
-  return store.subscribe({
+  const subscription = store.subscribe({
     after,
     onEvents: async (events) => {
       // A broker outage holds the relay here, retrying, instead of stopping it: the log only waits.
       for (let attempt = 1; ; attempt++) {
         try {
           await bus.publish(topics.events, events.map(eventMessage));
+          retrying = false;
           break;
         } catch (error) {
+          retrying = true;
           const waitMs = Math.min(30_000, 200 * 2 ** Math.min(attempt, 8));
           logger.warn({ err: error, attempt, waitMs, from: events[0]?.position }, 'publish failed; retrying');
           await new Promise((resolve) => setTimeout(resolve, waitMs));
         }
       }
-      await checkpoints?.save(RELAY_CHECKPOINT, (events.at(-1) as RecordedEvent).position);
+      published = (events.at(-1) as RecordedEvent).position;
+      await checkpoints?.save(RELAY_CHECKPOINT, published);
     },
-    onError: (error) => logger.error({ err: error }, 'relay stopped'),
+    onError: (error) => {
+      status = 'stopped';
+      logger.error({ err: error }, 'relay stopped');
+    },
   });
+  return {
+    state: () => ({ name: 'relay', status, checkpoint: published, retrying }),
+    close: async () => {
+      await subscription.close();
+      status = 'stopped';
+    },
+  };
 }
