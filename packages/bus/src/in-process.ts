@@ -2,15 +2,20 @@ import type { Bus, BusMessage, ConsumeOptions, Consumer } from './port.ts';
 
 interface Topic {
   readonly messages: BusMessage[];
-  /** Committed offset of each consumer group: the index of the next message to deliver. */
+  /** Offset of messages[0]: older messages, consumed by every group, have been dropped. */
+  base: number;
+  /** Committed offset of each consumer group: the offset of the next message to deliver. */
   readonly offsets: Map<string, number>;
   readonly wakers: Set<() => void>;
 }
 
+/** Messages kept after every group has consumed them, for a group that joins late. */
+const RETAINED = 10_000;
+
 /**
- * The bus of the all-in-one server: topics live in memory for the life of the process and a new
- * consumer group starts at the beginning. Nothing survives a restart; consumers catch up from
- * the event store, which is the source of truth.
+ * The bus of the all-in-one server: topics live in memory and a new consumer group starts at the
+ * oldest message kept (the last 10,000 that every group has consumed, and all the others). Nothing
+ * survives a restart; consumers catch up from the event store, which is the source of truth.
  */
 export function getInProcessBus(): Bus {
   const topics = new Map<string, Topic>();
@@ -19,7 +24,7 @@ export function getInProcessBus(): Bus {
   const topic = (name: string): Topic => {
     let t = topics.get(name);
     if (!t) {
-      t = { messages: [], offsets: new Map(), wakers: new Set() };
+      t = { messages: [], base: 0, offsets: new Map(), wakers: new Set() };
       topics.set(name, t);
     }
     return t;
@@ -34,15 +39,15 @@ export function getInProcessBus(): Bus {
 
     const loop = (async () => {
       while (open) {
-        const from = t.offsets.get(options.groupId) ?? 0;
-        if (from >= t.messages.length) {
+        const from = Math.max(t.offsets.get(options.groupId) ?? 0, t.base);
+        if (from >= t.base + t.messages.length) {
           await new Promise<void>((resolve) => {
             wake = resolve;
           });
           wake = undefined;
           continue;
         }
-        const batch = t.messages.slice(from);
+        const batch = t.messages.slice(from - t.base);
         try {
           await options.onMessages(batch);
         } catch (error) {
@@ -51,6 +56,11 @@ export function getInProcessBus(): Bus {
           break;
         }
         t.offsets.set(options.groupId, from + batch.length);
+        const drop = Math.min(...t.offsets.values()) - t.base - RETAINED;
+        if (drop > 0) {
+          t.messages.splice(0, drop);
+          t.base += drop;
+        }
       }
     })();
 
