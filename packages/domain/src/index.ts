@@ -1,6 +1,7 @@
 export * from './as-of.ts';
 export * from './commands.ts';
 export * from './decide.ts';
+export * from './diff.ts';
 export * from './envelope.ts';
 export * from './errors.ts';
 export * from './events.ts';

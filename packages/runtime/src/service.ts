@@ -26,6 +26,8 @@ export interface ServiceContext {
   readonly app: Express;
   /** The crash points of this service (fault tests only). */
   readonly crash: (point: string) => void;
+  /** This service's own base URL, once it listens. */
+  readonly selfUrl: () => string;
 }
 
 /**
@@ -56,9 +58,11 @@ export async function runService(
       res.json({ status: 'ok', service: name });
     });
     const crash = crashHook(name, config.LEDGER_CRASH_AT, config.LEDGER_CRASH_AFTER);
-    const service = await build({ config, logger, store, bus, app, crash });
+    let url = '';
+    const service = await build({ config, logger, store, bus, app, crash, selfUrl: () => url });
     finishHttpApp(app);
     const { server, port } = await listen(app, config.PORT, config.HOST);
+    url = `http://127.0.0.1:${port}`;
     logger.info({ url: `http://localhost:${port}`, store: config.LEDGER_STORE.path }, `${name} ready`);
     onShutdown(logger, async () => {
       await closeServer(server);

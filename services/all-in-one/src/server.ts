@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { getInProcessBus } from '@ledger/bus';
+import { verifyReplayInSeparateProcess } from '@ledger/cli';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { closeServer, createHttpApp, finishHttpApp, type Logger, listen, opsRouter } from '@ledger/http';
 import { createIngestion, ingestionRouter, startRelay } from '@ledger/ingestion';
@@ -52,11 +53,14 @@ export async function startLedger(config: AllInOneConfig, logger: Logger): Promi
     res.json({ status: 'ok' });
   });
   app.use(ingestionRouter(ingestion));
-  app.use(readRouter({ projection, store }));
+  let url = '';
+  const verifyReplay = (request: { methodologyId: string; period: string; asOf?: string }) =>
+    verifyReplayInSeparateProcess({ ...request, store: `sqlite:${databasePath}`, url });
+  app.use(readRouter({ projection, store, verifyReplay }));
   app.use(opsRouter({ store, projections: [projection], workers: [scoring] }));
   finishHttpApp(app);
   const { server, port } = await listen(app, config.PORT, config.HOST);
-  const url = `http://localhost:${port}`;
+  url = `http://127.0.0.1:${port}`;
   logger.info({ url, databasePath }, 'indicator ledger ready');
 
   return {

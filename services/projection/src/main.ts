@@ -1,11 +1,12 @@
 import { join } from 'node:path';
+import { verifyReplayInSeparateProcess } from '@ledger/cli';
 import { opsRouter } from '@ledger/http';
 import { runService } from '@ledger/runtime';
 import { createProjection } from './projection.ts';
 import { readRouter } from './routes.ts';
 
 /** The projection service: follows ledger.events.v1 into the as-of index and serves the read API. */
-await runService('projection', 8083, async ({ config, logger, store, bus, app, crash }) => {
+await runService('projection', 8083, async ({ config, logger, store, bus, app, crash, selfUrl }) => {
   const projection = createProjection({
     store,
     bus,
@@ -14,7 +15,13 @@ await runService('projection', 8083, async ({ config, logger, store, bus, app, c
     crash,
   });
   await projection.start();
-  app.use(readRouter({ projection, store }));
+  const verifyReplay = (request: { methodologyId: string; period: string; asOf?: string }) =>
+    verifyReplayInSeparateProcess({
+      ...request,
+      store: `sqlite:${config.LEDGER_STORE.path}`,
+      url: selfUrl(),
+    });
+  app.use(readRouter({ projection, store, verifyReplay }));
   app.use(opsRouter({ store, projections: [projection] }));
   return { stop: () => projection.stop() };
 });

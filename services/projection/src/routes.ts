@@ -1,18 +1,21 @@
 import {
   AsOfSchema,
+  diffRankings,
   Identifier,
+  invalid,
   type LedgerView,
   lastAtOrBefore,
   PeriodSchema,
   positionAsOf,
   type RecordedEvent,
   Rejection,
+  rank,
   streams,
   viewAt,
 } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
 import { invalidInput } from '@ledger/http';
-import { rankingReport, scorecardReport } from '@ledger/reports';
+import { display, rankingReport, scorecardReport } from '@ledger/reports';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { Projection } from './projection.ts';
@@ -22,6 +25,12 @@ export interface ReadDeps {
   readonly store: EventStore;
   /** The clock, for "as of now". */
   readonly now?: () => number;
+  /** Rebuilds a ranking from the raw log in a separate process and compares it with what this serves. */
+  readonly verifyReplay?: (request: {
+    methodologyId: string;
+    period: string;
+    asOf?: string;
+  }) => Promise<object>;
   /** How long a read waits for the projection to reach the writes acknowledged before it. */
   readonly freshnessTimeoutMs?: number;
 }
@@ -32,7 +41,19 @@ const parse = <S extends z.ZodType>(schema: S, value: unknown): z.infer<S> => {
   return result.data;
 };
 
-const AsOfQuery = z.object({ asOf: AsOfSchema.optional(), parentId: Identifier.optional() });
+const AsOfQuery = z
+  .object({
+    asOf: AsOfSchema.optional(),
+    /** For auditors: the ledger as of a log position rather than an instant. */
+    atPosition: z.coerce.number().int().min(0).optional(),
+    parentId: Identifier.optional(),
+  })
+  .refine((q) => q.asOf === undefined || q.atPosition === undefined, {
+    message: 'give asOf or atPosition, not both',
+    path: ['atPosition'],
+  });
+
+const DiffQuery = z.object({ from: AsOfSchema, to: AsOfSchema.optional(), parentId: Identifier.optional() });
 
 /** The read API. Every read sees at least every write acknowledged before it began. */
 export function readRouter(deps: ReadDeps): Router {
@@ -52,14 +73,23 @@ export function readRouter(deps: ReadDeps): Router {
     }
   };
 
-  /** The view as of the requested instant (default: now), and that instant. */
+  /** The view as of the requested instant (default: now) or log position, and that instant. */
   const viewAsOf = async (req: Request) => {
     const query = parse(AsOfQuery, req.query);
     await fresh();
+    if (query.atPosition !== undefined) {
+      const i = lastAtOrBefore(projection.index.positions, query.atPosition);
+      const position = i < 0 ? 0 : (projection.index.positions[i] as number);
+      return { view: viewAt(projection.index, position), asOf: recordedAtOf(position), query };
+    }
     const asOfMs = query.asOf ?? now();
     const position = positionAsOf(projection.index, asOfMs);
     return { view: viewAt(projection.index, position), asOf: new Date(asOfMs).toISOString(), query };
   };
+
+  /** The events at some log positions, read from the store. */
+  const eventsAt = async (positions: readonly number[]) =>
+    (await Promise.all(positions.map((p) => store.readAll({ after: p - 1, limit: 1 })))).flat();
 
   const recordedAtOf = (position: number) => {
     const i = lastAtOrBefore(projection.index.positions, position);
@@ -73,6 +103,51 @@ export function readRouter(deps: ReadDeps): Router {
     const { view, asOf, query } = await viewAsOf(req);
     const report = rankingReport(view, methodologyId, period, query.parentId);
     res.json({ asOf, recordedAt: recordedAtOf(view.position), parentId: query.parentId ?? null, ...report });
+  });
+
+  router.get('/v1/rankings/:methodologyId/:period/diff', async (req, res) => {
+    const methodologyId = parse(Identifier, req.params.methodologyId);
+    const period = parse(PeriodSchema, req.params.period);
+    const query = parse(DiffQuery, req.query);
+    await fresh();
+    const { index } = projection;
+    const toMs = query.to ?? now();
+    if (toMs < query.from) throw invalid('to', 'must not be before from');
+    const at = (ms: number) => {
+      const view = viewAt(index, positionAsOf(index, ms));
+      const methodology = view.methodology(methodologyId, period);
+      return { view, methodology, asOf: new Date(ms).toISOString() };
+    };
+    const from = at(query.from);
+    const to = at(toMs);
+    if (!to.methodology)
+      throw new Rejection('not-found', `methodology ${methodologyId} has no version for ${period}`);
+    const empty = { methodology: to.methodology, period, position: from.view.position, rows: [] };
+    const before = from.methodology ? rank(from.view, from.methodology, period, query.parentId) : empty;
+    const after = rank(to.view, to.methodology, period, query.parentId);
+    const changes = diffRankings(index, before, after);
+    const events = new Map(
+      (await eventsAt([...new Set(changes.flatMap((c) => c.causes))])).map((e) => [e.position, e]),
+    );
+    const end = (x: typeof from) => ({
+      asOf: x.asOf,
+      position: x.view.position,
+      recordedAt: recordedAtOf(x.view.position),
+      methodologyVersion: x.methodology?.version ?? null,
+    });
+    res.json({
+      methodologyId,
+      period,
+      parentId: query.parentId ?? null,
+      from: end(from),
+      to: end(to),
+      changes: changes.map((c) => ({
+        ...c,
+        totalFrom: c.totalFrom === null ? null : display(c.totalFrom),
+        totalTo: c.totalTo === null ? null : display(c.totalTo),
+        causes: c.causes.map((p) => events.get(p)),
+      })),
+    });
   });
 
   router.get('/v1/units/:unitId/scorecard/:methodologyId/:period', async (req, res) => {
@@ -117,6 +192,19 @@ export function readRouter(deps: ReadDeps): Router {
   oneAsOf('/v1/units/:id', 'unit', (view, id) => view.unit(id));
   oneAsOf('/v1/indicators/:id', 'indicator', (view, id) => view.indicator(id));
   oneAsOf('/v1/methodologies/:id', 'methodology', (view, id) => view.methodology(id));
+
+  const VerifyRequest = z.strictObject({
+    methodologyId: Identifier,
+    period: PeriodSchema,
+    asOf: z.string().optional(),
+  });
+  router.post('/v1/ops/verify-replay', async (req, res) => {
+    if (!deps.verifyReplay) throw new Rejection('not-found', 'replay verification is not configured here');
+    const request = parse(VerifyRequest, req.body ?? {});
+    if (request.asOf !== undefined) parse(AsOfSchema, request.asOf);
+    await fresh();
+    res.json(await deps.verifyReplay(request));
+  });
 
   const HistoryQuery = z.object({ unitId: Identifier, indicator: Identifier, period: PeriodSchema });
   router.get('/v1/history', async (req, res) => {

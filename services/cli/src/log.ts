@@ -1,0 +1,75 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  createLedgerIndex,
+  evolve,
+  isLedgerEventType,
+  type LedgerIndex,
+  parseEventBody,
+  type RecordedEvent,
+} from '@ledger/domain';
+import type { EventStore } from '@ledger/event-store';
+import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
+import { SingleBar } from 'cli-progress';
+import { CliFailure, EXIT } from './failure.ts';
+
+/** The store the CLI reads: LEDGER_STORE (sqlite:<path>) or else $LEDGER_DATA_DIR/ledger.sqlite. */
+export function openStore(env: NodeJS.ProcessEnv = process.env): EventStore {
+  const location = env.LEDGER_STORE;
+  let path: string;
+  if (location) {
+    if (!location.startsWith('sqlite:'))
+      throw new CliFailure(
+        `LEDGER_STORE=${location}: this build's CLI reads sqlite:<path> stores`,
+        EXIT.usage,
+      );
+    path = location.slice('sqlite:'.length);
+  } else path = join(env.LEDGER_DATA_DIR ?? './data', 'ledger.sqlite');
+  if (!existsSync(path))
+    throw new CliFailure(`no ledger at ${path} (set LEDGER_DATA_DIR or LEDGER_STORE)`, EXIT.usage);
+  return getSQLiteEventStore({ path });
+}
+
+/** A progress bar on stderr while a long job runs (only when stderr is a terminal). */
+export function progress(label: string, total: number) {
+  if (!process.stderr.isTTY || total < 10_000)
+    return { update: (_n: number) => undefined, stop: () => undefined };
+  const bar = new SingleBar({
+    format: `${label} [{bar}] {percentage}% | {value}/{total} events | {eta}s left`,
+    stream: process.stderr,
+    hideCursor: true,
+  });
+  bar.start(total, 0);
+  return { update: (n: number) => bar.update(n), stop: () => bar.stop() };
+}
+
+/** Reads the whole log in order, page by page, with a progress bar. */
+export async function readLog(store: EventStore, pageSize = 10_000): Promise<RecordedEvent[]> {
+  const head = await store.head();
+  const bar = progress('reading the log', head.position);
+  const log: RecordedEvent[] = [];
+  for (;;) {
+    const page = await store.readAll({ after: log.at(-1)?.position ?? 0, limit: pageSize });
+    log.push(...page);
+    bar.update(log.length);
+    if (page.length < pageSize) break;
+  }
+  bar.stop();
+  return log;
+}
+
+/** Folds a log into a fresh as-of index, validating every ledger event against its schema. */
+export function fold(log: readonly RecordedEvent[]): LedgerIndex {
+  const index = createLedgerIndex();
+  for (const e of log) {
+    try {
+      const body = isLedgerEventType(e.type) ? parseEventBody(e.type, e.data) : undefined;
+      evolve(index, body ? { ...e, ...body } : e);
+    } catch (error) {
+      throw new CliFailure(
+        `event ${e.eventId} at position ${e.position} cannot be applied: ${(error as Error).message}`,
+      );
+    }
+  }
+  return index;
+}

@@ -1,0 +1,171 @@
+import { parseArgs } from 'node:util';
+import { Rejection } from '@ledger/domain';
+import { toProblem } from '@ledger/http';
+import { display } from '@ledger/reports';
+import { diff } from './commands/diff.ts';
+import { rankingCsv } from './commands/export.ts';
+import { importFile } from './commands/import.ts';
+import { compareWithServed, positionFor, replayRanking } from './commands/replay.ts';
+import { CliFailure, EXIT } from './failure.ts';
+import { fold, openStore, readLog } from './log.ts';
+
+const USAGE = `ledger <command> [options]   (reads LEDGER_STORE=sqlite:<path> or LEDGER_DATA_DIR, default ./data)
+
+  replay  --methodology ID --period P [--as-of D] [--parent-id ID] [--against URL] [--json]
+          rebuild a ranking from the raw log; with --against, compare it field by field with what
+          the ledger at URL serves and report the first event at which they diverge
+  diff    --methodology ID --period P --from D1 [--to D2] [--json]
+          what changed in a ranking between two dates, and the events that caused it
+  export  --methodology ID --period P [--as-of D] [--format csv|json]
+          a ranking as of D, as CSV (default) or JSON, on stdout
+  import  FILE.json|FILE.csv [--actor NAME]
+          record a batch of commands, all or nothing
+
+Dates: ISO-8601; a bare date is the end of that day in Asia/Ho_Chi_Minh (UTC+7).
+Exit codes: 0 done or verified; 1 verification failed or refused; 2 bad usage or input.`;
+
+const OPTIONS = {
+  methodology: { type: 'string' },
+  period: { type: 'string' },
+  'as-of': { type: 'string' },
+  'parent-id': { type: 'string' },
+  against: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  format: { type: 'string', default: 'csv' },
+  actor: { type: 'string', default: 'ledger-cli' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+const print = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+
+function required(values: Record<string, unknown>, ...names: string[]) {
+  for (const name of names)
+    if (typeof values[name] !== 'string' || values[name] === '')
+      throw new CliFailure(`--${name} is required`, EXIT.usage);
+}
+
+async function run(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  } catch (error) {
+    throw new CliFailure((error as Error).message, EXIT.usage);
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    print(USAGE);
+    return values.help ? EXIT.ok : EXIT.usage;
+  }
+  const store = openStore();
+  try {
+    switch (command) {
+      case 'replay':
+      case 'export': {
+        required(values, 'methodology', 'period');
+        const log = await readLog(store);
+        const index = fold(log);
+        const request = {
+          methodologyId: values.methodology as string,
+          period: values.period as string,
+          ...(values['as-of'] ? { asOf: values['as-of'] } : {}),
+          ...(values['parent-id'] ? { parentId: values['parent-id'] } : {}),
+        };
+        const position = positionFor(index, request.asOf);
+        const report = replayRanking(index, request, position);
+        if (command === 'export') {
+          if (values.format !== 'csv' && values.format !== 'json')
+            throw new CliFailure('--format is csv or json', EXIT.usage);
+          print(values.format === 'json' ? JSON.stringify(report, null, 2) : rankingCsv(report));
+          return EXIT.ok;
+        }
+        if (!values.against) {
+          if (values.json) print(JSON.stringify(report, null, 2));
+          else for (const r of report.rows) print(`${r.rank}\t${r.unitId}\t${r.unitName}\t${r.total}`);
+          return EXIT.ok;
+        }
+        const divergence = await compareWithServed(
+          index,
+          log,
+          request,
+          position,
+          values.against.replace(/\/$/, ''),
+        );
+        if (values.json)
+          print(
+            JSON.stringify(
+              { verified: !divergence, position, ...(divergence ? { divergence } : {}) },
+              null,
+              2,
+            ),
+          );
+        if (!divergence) {
+          if (!values.json)
+            print(
+              `verified: ${report.rows.length} rows of ${request.methodologyId} ${request.period} at position ${position} equal the replay`,
+            );
+          return EXIT.ok;
+        }
+        throw new CliFailure(
+          `differs from position ${divergence.position}${divergence.event ? ` (${divergence.event.type} ${divergence.event.eventId})` : ''}: ${divergence.path || 'the ranking'}: served ${JSON.stringify(divergence.served)}, replayed ${JSON.stringify(divergence.replayed)}`,
+          EXIT.failed,
+        );
+      }
+      case 'diff': {
+        required(values, 'methodology', 'period', 'from');
+        const log = await readLog(store);
+        const result = diff(fold(log), log, {
+          methodologyId: values.methodology as string,
+          period: values.period as string,
+          from: values.from as string,
+          ...(values.to ? { to: values.to } : {}),
+          ...(values['parent-id'] ? { parentId: values['parent-id'] } : {}),
+        });
+        if (values.json) print(JSON.stringify(result, null, 2));
+        else
+          for (const c of result.changes) {
+            print(
+              `${c.unitName} (${c.unitId}): rank ${c.rankFrom ?? '–'} → ${c.rankTo ?? '–'}, total ${c.totalFrom === null ? '–' : display(c.totalFrom)} → ${c.totalTo === null ? '–' : display(c.totalTo)}`,
+            );
+            for (const e of c.causes)
+              if (e) print(`  ${e.recordedAt}  ${e.type}  by ${e.metadata.actor}  ${JSON.stringify(e.data)}`);
+          }
+        return EXIT.ok;
+      }
+      case 'import': {
+        const [file] = rest;
+        if (!file) throw new CliFailure('import needs a file', EXIT.usage);
+        const outcome = await importFile(store, file, values.actor as string);
+        print(
+          values.json
+            ? JSON.stringify(outcome, null, 2)
+            : `recorded ${outcome.results.length} events, positions ${outcome.results[0]?.position}–${outcome.results.at(-1)?.position}`,
+        );
+        return EXIT.ok;
+      }
+      default:
+        throw new CliFailure(`unknown command ${command}; see ledger --help`, EXIT.usage);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+try {
+  process.exitCode = await run(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof CliFailure) {
+    process.stderr.write(`ledger: ${error.message}\n`);
+    process.exitCode = error.exitCode;
+  } else if (error instanceof Rejection || (error as { status?: number }).status) {
+    const p = toProblem(error);
+    const detail = p.errors?.map((e) => `${e.path}: ${e.message}`).join('; ') ?? p.detail;
+    process.stderr.write(`ledger: refused (${p.status}): ${detail}\n`);
+    process.exitCode = EXIT.failed;
+  } else {
+    process.stderr.write(`ledger: ${(error as Error).message}\n`);
+    process.exitCode = EXIT.failed;
+  }
+}

@@ -1,0 +1,49 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const MAIN = new URL('./main.ts', import.meta.url).pathname;
+
+export interface ReplayVerification {
+  readonly verified: boolean;
+  readonly position?: number;
+  readonly divergence?: unknown;
+  readonly error?: string;
+}
+
+/**
+ * Runs `ledger replay --against <url>` in a separate process: the ranking is rebuilt from the raw
+ * log by code that shares no memory with the server it checks.
+ */
+export async function verifyReplayInSeparateProcess(options: {
+  store: string;
+  url: string;
+  methodologyId: string;
+  period: string;
+  asOf?: string;
+}): Promise<ReplayVerification> {
+  const args = [
+    '--experimental-strip-types',
+    '--disable-warning=ExperimentalWarning',
+    MAIN,
+    'replay',
+    '--methodology',
+    options.methodologyId,
+    '--period',
+    options.period,
+    '--against',
+    options.url,
+    '--json',
+    ...(options.asOf ? ['--as-of', options.asOf] : []),
+  ];
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, args, {
+      env: { ...process.env, LEDGER_STORE: options.store },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return JSON.parse(stdout) as ReplayVerification;
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    if (e.stdout?.trim().startsWith('{')) return JSON.parse(e.stdout) as ReplayVerification;
+    return { verified: false, error: (e.stderr ?? e.message).trim() };
+  }
+}
