@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { type PrivateBroker, startPrivateBroker } from '@ledger/bus-kafka/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEED } from '../../services/all-in-one/test/seed.ts';
 import { expectConsistent, UNITS, valuesFor } from './consistency.ts';
-import { SEED } from './seed.ts';
 import { type Stack, startStack } from './stack.ts';
 import { postJson, publishCommands, tempDir, uniqueNamespace } from './support.ts';
 

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { submission } from './seed.ts';
+import { submission } from '../../services/all-in-one/test/seed.ts';
 import type { Stack } from './stack.ts';
 import { getJson, readLog, replayRanking, scoreAudit, waitUntil } from './support.ts';
 

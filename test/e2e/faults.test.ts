@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEED } from '../../services/all-in-one/test/seed.ts';
 import { expectConsistent, UNITS, valuesFor } from './consistency.ts';
-import { SEED } from './seed.ts';
 import { type ServiceName, type Stack, startStack } from './stack.ts';
 import { brokers, postJson, tempDir, uniqueNamespace } from './support.ts';
 

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SEED, submission } from './seed.ts';
+import { SEED, submission } from '../../services/all-in-one/test/seed.ts';
 import { type Stack, startStack } from './stack.ts';
 import {
   brokers,

@@ -1,15 +1,12 @@
 import { DatabaseSync } from 'node:sqlite';
 import type { Checkpoints } from '@ledger/event-store';
+import { configureConnection } from './schema.ts';
 
 /** Checkpoints in a small SQLite file (WAL, durable commits). */
 export function getSQLiteCheckpoints(path: string): Checkpoints {
   const db = new DatabaseSync(path);
-  db.exec(`
-    PRAGMA busy_timeout = 5000;
-    PRAGMA journal_mode = WAL;
-    PRAGMA synchronous = FULL;
-    CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
-  `);
+  configureConnection(db, path, 'FULL');
+  db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
   const get = db.prepare('SELECT position FROM checkpoints WHERE name = ?');
   const set = db.prepare(
     'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',

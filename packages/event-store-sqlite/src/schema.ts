@@ -19,10 +19,10 @@ const SCHEMA_V1 = `
 `;
 
 /**
- * Opens the connection the way the store needs it and creates the schema if the file is new.
- * Safe when several processes open a fresh file at once: creation runs under the write lock.
+ * Sets a connection up for sharing a file between processes: a busy timeout, WAL, and the given
+ * durability. Used by the store, the checkpoints, and the projection's read model.
  */
-export function prepareDatabase(db: DatabaseSync, path: string): void {
+export function configureConnection(db: DatabaseSync, path: string, synchronous: 'FULL' | 'NORMAL'): void {
   // Another process holding the write lock makes us wait (up to 5 s) instead of failing with SQLITE_BUSY.
   db.exec('PRAGMA busy_timeout = 5000');
   if (path !== ':memory:') {
@@ -33,11 +33,18 @@ export function prepareDatabase(db: DatabaseSync, path: string): void {
       | undefined;
     if (row?.journal_mode !== 'wal') throw new Error(`could not put ${path} in WAL mode`);
   }
+  db.exec(`PRAGMA synchronous = ${synchronous}`);
+}
+
+/**
+ * Opens the connection the way the store needs it and creates the schema if the file is new.
+ * Safe when several processes open a fresh file at once: creation runs under the write lock.
+ */
+export function prepareDatabase(db: DatabaseSync, path: string): void {
   // In WAL mode synchronous=NORMAL survives a process crash but can lose the last commits on power
   // loss, because the WAL is only fsynced at checkpoints. FULL fsyncs the WAL at every commit, so an
   // append that returned is on disk: a ledger must not forget what it acknowledged.
-  db.exec('PRAGMA synchronous = FULL');
-
+  configureConnection(db, path, 'FULL');
   retryWhileBusy(() => createSchema(db, path));
 }
 

@@ -1,49 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEED } from './seed.ts';
 import { logOf, startTestLedger, type TestLedger } from './support.ts';
 
-/** A small province: three districts, two indicators, one methodology, targets for 2023. */
 async function seed(ledger: TestLedger) {
-  const reply = await ledger.post('/v1/batch', {
-    recordedAt: '2024-01-05T09:00:00+07:00',
-    commands: [
-      { type: 'unit', body: { id: '77', name: 'Bà Rịa-Vũng Tàu', level: 'province' } },
-      { type: 'unit', body: { id: '747', name: 'TP. Vũng Tàu', level: 'district', parentId: '77' } },
-      { type: 'unit', body: { id: '748', name: 'TP. Bà Rịa', level: 'district', parentId: '77' } },
-      { type: 'unit', body: { id: '754', name: 'TX. Phú Mỹ', level: 'district', parentId: '77' } },
-      {
-        type: 'indicator',
-        body: { code: 'on-time', name: 'Hồ sơ đúng hạn', measure: 'percent', direction: 'higher-is-better' },
-      },
-      {
-        type: 'indicator',
-        body: {
-          code: 'satisfaction',
-          name: 'Mức độ hài lòng',
-          measure: 'percent',
-          direction: 'higher-is-better',
-        },
-      },
-      {
-        type: 'methodology',
-        body: {
-          id: 'cchc',
-          name: 'Chỉ số CCHC cấp huyện',
-          level: 'district',
-          indicators: [
-            { indicator: 'on-time', group: 'Tiến độ', maxPoints: 60, rule: { kind: 'attainment' } },
-            {
-              indicator: 'satisfaction',
-              group: 'Hài lòng',
-              maxPoints: 40,
-              rule: { kind: 'attainment', threshold: 90 },
-            },
-          ],
-        },
-      },
-      { type: 'target', body: { indicator: 'on-time', period: '2023', value: 98, authority: 'HĐND tỉnh' } },
-    ],
-  });
-  expect(reply.status).toBe(201);
+  expect((await ledger.post('/v1/batch', SEED)).status).toBe(201);
 }
 
 describe('HTTP API of the all-in-one ledger', () => {

@@ -6,6 +6,7 @@ import {
   restoreLogEntry,
   restoreVersion,
 } from '@ledger/domain';
+import { configureConnection } from '@ledger/event-store-sqlite';
 
 /**
  * The as-of index, persisted: every fact version and every log entry the projection has applied,
@@ -31,10 +32,9 @@ const SCHEMA_VERSION = 1;
 
 export function openReadModelDb(path: string): ReadModelDb {
   const db = new DatabaseSync(path);
+  // NORMAL: a power loss may lose the last batches, which are then applied again from the log.
+  configureConnection(db, path, 'NORMAL');
   db.exec(`
-    PRAGMA busy_timeout = 5000;
-    PRAGMA journal_mode = WAL;
-    PRAGMA synchronous = NORMAL;
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS log (position INTEGER PRIMARY KEY, recorded_at_ms INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS versions (

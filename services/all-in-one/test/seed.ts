@@ -1,4 +1,4 @@
-/** A small province for the split-deployment tests: three districts, two indicators, one methodology. */
+/** A small province: three districts, two indicators, one methodology, a 2023 target. Shared by the API and end-to-end tests. */
 export const SEED = {
   recordedAt: '2024-01-05T09:00:00+07:00',
   commands: [
