@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { createMerkleTree, eventLeafHashes, openCheckpoint } from '@ledger/transparency-log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED, submission } from '../../services/all-in-one/test/seed.ts';
 import { type Stack, startStack } from './stack.ts';
@@ -84,5 +85,15 @@ describe('the split deployment: three processes over a real Kafka broker', () =>
     const audit = scoreAudit(log);
     expect(audit.recorded.length).toBeGreaterThan(0);
     expect(audit.recorded).toEqual(audit.expected);
+
+    // The projection signs a checkpoint of the log, records it, and publishes it on Kafka.
+    const signed = await postJson(`${stack.url('projection')}/v1/ops/log/checkpoint`, {});
+    expect(signed.status).toBe(201);
+    expect(signed.body.size).toBe(log.length);
+    const key = (await fetch(`${stack.url('projection')}/v1/log/key`).then((r) => r.text())).trim();
+    const published = await readTopic(`${stack.namespace}ledger.checkpoints.v1`, 1);
+    const checkpoint = openCheckpoint(published.map((r) => (r.value as { note: string }).note).join(''), key);
+    expect(checkpoint.size).toBe(log.length);
+    expect(Buffer.from(checkpoint.root)).toEqual(Buffer.from(createMerkleTree(eventLeafHashes(log)).root()));
   }, 90_000);
 });

@@ -37,4 +37,6 @@ export const topics = {
   events: 'ledger.events.v1',
   commands: 'ledger.commands.v1',
   rejectedCommands: 'ledger.commands.v1.rejected',
+  /** Signed checkpoints of the Merkle tree over the log. */
+  checkpoints: 'ledger.checkpoints.v1',
 } as const;

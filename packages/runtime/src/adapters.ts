@@ -2,13 +2,18 @@ import { join } from 'node:path';
 import type { Bus } from '@ledger/bus';
 import { getKafkaBus } from '@ledger/bus-kafka';
 import type { Checkpoints, EventStore } from '@ledger/event-store';
+import { getKurrentDBEventStore } from '@ledger/event-store-kurrentdb';
 import { getSQLiteCheckpoints, getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import type { Logger } from '@ledger/http';
 import type { ServiceConfig } from './config.ts';
 import { topicSpecs } from './topics.ts';
 
+/** The event store LEDGER_STORE names: a SQLite file, or a KurrentDB server or cluster. */
 export function openStore(config: ServiceConfig): EventStore {
-  return getSQLiteEventStore({ path: config.LEDGER_STORE.path });
+  const location = config.LEDGER_STORE;
+  return location.kind === 'kurrentdb'
+    ? getKurrentDBEventStore({ connectionString: location.connectionString })
+    : getSQLiteEventStore({ path: location.path });
 }
 
 /** The Kafka bus, with every topic the services use created (or checked) first. */

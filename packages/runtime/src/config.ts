@@ -1,22 +1,32 @@
+import { LogSettings } from '@ledger/http';
 import { z } from 'zod';
 
 const Switch = z
   .enum(['on', 'off', 'true', 'false', '1', '0'], { message: 'must be on or off' })
   .transform((v) => v === 'on' || v === 'true' || v === '1');
 
-/** `sqlite:<path>`; a KurrentDB connection string arrives with the KurrentDB adapter. */
+/** The schemes of a KurrentDB connection string (`esdb` is the deprecated EventStoreDB one). */
+const KURRENTDB_CONNECTION_STRING = /^(?:kurrentdb|kurrent|kdb|esdb)(?:\+discover)?:\/\/\S+$/;
+
+/**
+ * `sqlite:<path>`, or a KurrentDB connection string (`kurrentdb://host:2113?tls=false`,
+ * `kurrentdb+discover://host1:2113,host2:2113,host3:2113` for a cluster, or `esdb://…`).
+ * A KurrentDB store has no file: its `path` is `.` so that code written for files (mkdir of its
+ * directory) does nothing; tell the two apart by `kind`.
+ */
 export const StoreLocation = z.string().transform((value, ctx) => {
   if (value.startsWith('sqlite:') && value.length > 'sqlite:'.length)
     return { kind: 'sqlite' as const, path: value.slice('sqlite:'.length) };
+  if (KURRENTDB_CONNECTION_STRING.test(value))
+    return { kind: 'kurrentdb' as const, connectionString: value, path: '.' };
   ctx.addIssue({
     code: 'custom',
-    message:
-      value.startsWith('kurrentdb') || value.startsWith('esdb')
-        ? 'KurrentDB is not supported by this build yet; use sqlite:<path>'
-        : 'must be sqlite:<path>',
+    message: 'must be sqlite:<path> or a KurrentDB connection string (kurrentdb://host:2113?tls=false)',
   });
   return z.NEVER;
 });
+
+export type StoreLocation = z.infer<typeof StoreLocation>;
 
 const Brokers = z
   .string()
@@ -49,6 +59,7 @@ export const ServiceConfig = z
     /** Fault tests only: `service:point` makes the process kill itself there (see docs/operations.md). */
     LEDGER_CRASH_AT: z.string().optional(),
     LEDGER_CRASH_AFTER: z.coerce.number().int().min(1).default(1),
+    ...LogSettings,
   })
   .superRefine((c, ctx) => {
     if (c.KAFKA_SASL_MECHANISM && (!c.KAFKA_SASL_USERNAME || !c.KAFKA_SASL_PASSWORD))

@@ -50,7 +50,8 @@ export async function runService(
   const logger = createLogger(name, config.LOG_LEVEL);
   try {
     await mkdir(config.LEDGER_STATE_DIR, { recursive: true });
-    await mkdir(dirname(config.LEDGER_STORE.path), { recursive: true });
+    if (config.LEDGER_STORE.kind === 'sqlite')
+      await mkdir(dirname(config.LEDGER_STORE.path), { recursive: true });
     const store = openStore(config);
     const bus = await openBus(config, name, logger);
     const app = createHttpApp(logger);
@@ -63,7 +64,8 @@ export async function runService(
     finishHttpApp(app);
     const { server, port } = await listen(app, config.PORT, config.HOST);
     url = `http://127.0.0.1:${port}`;
-    logger.info({ url: `http://localhost:${port}`, store: config.LEDGER_STORE.path }, `${name} ready`);
+    const storeName = config.LEDGER_STORE.kind === 'sqlite' ? config.LEDGER_STORE.path : 'kurrentdb';
+    logger.info({ url: `http://localhost:${port}`, store: storeName }, `${name} ready`);
     onShutdown(logger, async () => {
       await closeServer(server);
       await service.stop();

@@ -28,4 +28,5 @@ export const topicSpecs = (replicationFactor: number): TopicSpec[] => [
   topic(topics.events, 1, 7, replicationFactor),
   topic(topics.commands, 6, 7, replicationFactor),
   topic(topics.rejectedCommands, 1, 30, replicationFactor),
+  topic(topics.checkpoints, 1, 3650, replicationFactor),
 ];

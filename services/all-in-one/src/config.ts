@@ -1,3 +1,4 @@
+import { LogSettings } from '@ledger/http';
 import { z } from 'zod';
 
 const Switch = z
@@ -16,6 +17,7 @@ export const AllInOneConfig = z.object({
   LEDGER_DATA_DIR: z.string().min(1, 'must be a directory path').default('./data'),
   LEDGER_DEMO: Switch.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...LogSettings,
 });
 
 export type AllInOneConfig = z.infer<typeof AllInOneConfig>;

@@ -13,18 +13,17 @@ import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { SingleBar } from 'cli-progress';
 import { CliFailure, EXIT } from './failure.ts';
 
-/** The store the CLI reads: LEDGER_STORE (sqlite:<path>) or else $LEDGER_DATA_DIR/ledger.sqlite. */
-export function openStore(env: NodeJS.ProcessEnv = process.env): EventStore {
+/** The store file the CLI reads: LEDGER_STORE (sqlite:<path>) or else $LEDGER_DATA_DIR/ledger.sqlite. */
+export function storePath(env: NodeJS.ProcessEnv = process.env): string {
   const location = env.LEDGER_STORE;
-  let path: string;
-  if (location) {
-    if (!location.startsWith('sqlite:'))
-      throw new CliFailure(
-        `LEDGER_STORE=${location}: this build's CLI reads sqlite:<path> stores`,
-        EXIT.usage,
-      );
-    path = location.slice('sqlite:'.length);
-  } else path = join(env.LEDGER_DATA_DIR ?? './data', 'ledger.sqlite');
+  if (!location) return join(env.LEDGER_DATA_DIR ?? './data', 'ledger.sqlite');
+  if (!location.startsWith('sqlite:'))
+    throw new CliFailure(`LEDGER_STORE=${location}: this build's CLI reads sqlite:<path> stores`, EXIT.usage);
+  return location.slice('sqlite:'.length);
+}
+
+export function openStore(env: NodeJS.ProcessEnv = process.env): EventStore {
+  const path = storePath(env);
   if (!existsSync(path))
     throw new CliFailure(`no ledger at ${path} (set LEDGER_DATA_DIR or LEDGER_STORE)`, EXIT.usage);
   return getSQLiteEventStore({ path });

@@ -6,8 +6,9 @@ import { diff } from './commands/diff.ts';
 import { rankingCsv } from './commands/export.ts';
 import { importFile } from './commands/import.ts';
 import { compareWithServed, positionFor, replayRanking } from './commands/replay.ts';
+import { readCheckpointFile, verifierKey, verifyLog } from './commands/verify.ts';
 import { CliFailure, EXIT } from './failure.ts';
-import { fold, openStore, readLog } from './log.ts';
+import { fold, openStore, readLog, storePath } from './log.ts';
 
 const USAGE = `ledger <command> [options]   (reads LEDGER_STORE=sqlite:<path> or LEDGER_DATA_DIR, default ./data)
 
@@ -20,6 +21,10 @@ const USAGE = `ledger <command> [options]   (reads LEDGER_STORE=sqlite:<path> or
           a ranking as of D, as CSV (default) or JSON, on stdout
   import  FILE.json|FILE.csv [--actor NAME]
           record a batch of commands, all or nothing
+  verify  [--checkpoint FILE] [--key KEY | --key-file FILE]
+          check the log against the signed checkpoints it records and, with --checkpoint, against a
+          checkpoint you kept: every event since is unaltered, nothing removed, inserted, reordered
+          or truncated. replay --checkpoint FILE first does this, then ranks from those leaves only
 
 Dates: ISO-8601; a bare date is the end of that day in Asia/Ho_Chi_Minh (UTC+7).
 Exit codes: 0 done or verified; 1 verification failed or refused; 2 bad usage or input.`;
@@ -35,6 +40,9 @@ const OPTIONS = {
   format: { type: 'string', default: 'csv' },
   actor: { type: 'string', default: 'ledger-cli' },
   json: { type: 'boolean', default: false },
+  checkpoint: { type: 'string' },
+  key: { type: 'string' },
+  'key-file': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -65,7 +73,19 @@ async function run(argv: string[]): Promise<number> {
       case 'replay':
       case 'export': {
         required(values, 'methodology', 'period');
-        const log = await readLog(store);
+        let log = await readLog(store);
+        let leaves = '';
+        if (values.checkpoint) {
+          const kept = await readCheckpointFile(values.checkpoint);
+          const key = await verifierKey({
+            key: values.key,
+            keyFile: values['key-file'],
+            storePath: storePath(),
+          });
+          const { checkpoint } = verifyLog(log, key, kept);
+          log = log.slice(0, checkpoint?.size);
+          leaves = ` from the ${checkpoint?.size} leaves of checkpoint ${checkpoint?.root}`;
+        }
         const index = fold(log);
         const request = {
           methodologyId: values.methodology as string,
@@ -83,7 +103,10 @@ async function run(argv: string[]): Promise<number> {
         }
         if (!values.against) {
           if (values.json) print(JSON.stringify(report, null, 2));
-          else for (const r of report.rows) print(`${r.rank}\t${r.unitId}\t${r.unitName}\t${r.total}`);
+          else {
+            for (const r of report.rows) print(`${r.rank}\t${r.unitId}\t${r.unitName}\t${r.total}`);
+            if (leaves) print(`computed at position ${position}${leaves}`);
+          }
           return EXIT.ok;
         }
         const divergence = await compareWithServed(
@@ -142,6 +165,22 @@ async function run(argv: string[]): Promise<number> {
           values.json
             ? JSON.stringify(outcome, null, 2)
             : `recorded ${outcome.results.length} events, positions ${outcome.results[0]?.position}–${outcome.results.at(-1)?.position}`,
+        );
+        return EXIT.ok;
+      }
+      case 'verify': {
+        const log = await readLog(store);
+        const key = await verifierKey({
+          key: values.key,
+          keyFile: values['key-file'],
+          storePath: storePath(),
+        });
+        const kept = values.checkpoint ? await readCheckpointFile(values.checkpoint) : undefined;
+        const result = verifyLog(log, key, kept);
+        print(
+          values.json
+            ? JSON.stringify({ verified: true, ...result }, null, 2)
+            : `verified: ${result.size} events; ${result.recordedCheckpoints} checkpoints recorded in the log match it${result.checkpoint ? `; it extends the checkpoint given (size ${result.checkpoint.size})` : ''}`,
         );
         return EXIT.ok;
       }

@@ -1,3 +1,5 @@
+export * from './log-routes.ts';
 export * from './projection.ts';
 export * from './read-model-db.ts';
 export * from './routes.ts';
+export * from './transparency.ts';

@@ -12,7 +12,8 @@ import {
 } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
 import type { Logger } from '@ledger/http';
-import { openReadModelDb, type ReadModelDb } from './read-model-db.ts';
+import { eventLeafHash, type MerkleTree } from '@ledger/transparency-log';
+import { type LogEntry, openReadModelDb, type ReadModelDb } from './read-model-db.ts';
 
 export type ProjectionStatus = 'starting' | 'catching-up' | 'live' | 'failed' | 'stopped';
 
@@ -43,6 +44,8 @@ export interface Projection {
   readonly name: string;
   /** The index reads are served from; a rebuild replaces it. */
   readonly index: LedgerIndex;
+  /** The Merkle tree over the events the index holds, in log order. */
+  readonly tree: MerkleTree;
   state(): ProjectionState;
   /** Loads what it had persisted, catches up from the store, then follows the events topic. */
   start(): Promise<void>;
@@ -58,6 +61,8 @@ export interface Projection {
 
 interface Generation {
   readonly index: LedgerIndex;
+  /** The RFC 9162 Merkle tree over the log: leaf i is the i-th event (index.positions[i]). */
+  readonly tree: MerkleTree;
   readonly db: ReadModelDb;
 }
 
@@ -118,7 +123,7 @@ export function createProjection(deps: {
    */
   const applyTo = (gen: Generation, events: readonly RecordedEvent[], hooks = false): void => {
     const versions: FactVersion[] = [];
-    const log: { position: number; recordedAtMs: number }[] = [];
+    const log: LogEntry[] = [];
     gen.index.journal = versions;
     let failed: ProjectionState['error'];
     try {
@@ -128,7 +133,9 @@ export function createProjection(deps: {
         try {
           const body = isLedgerEventType(event.type) ? parseEventBody(event.type, event.data) : undefined;
           evolve(gen.index, body ? { ...event, ...body } : event);
-          log.push({ position: event.position, recordedAtMs: Date.parse(event.recordedAt) });
+          const leafHash = eventLeafHash(event);
+          gen.tree.append(leafHash);
+          log.push({ position: event.position, recordedAtMs: Date.parse(event.recordedAt), leafHash });
         } catch (e) {
           failed = { position: event.position, eventId: event.eventId, message: (e as Error).message };
           break;
@@ -183,7 +190,7 @@ export function createProjection(deps: {
     const nextPath = `${path}.rebuild`;
     for (const suffix of ['', '-wal', '-shm']) rmSync(nextPath + suffix, { force: true });
     const db = openReadModelDb(nextPath);
-    const next: Generation = { index: db.load().index, db };
+    const next: Generation = { ...db.load(), db };
     const started = Date.now();
     const progress = (position: number, head: number) => {
       rebuildState = { ...(rebuildState as RebuildState), checkpoint: position };
@@ -206,7 +213,7 @@ export function createProjection(deps: {
         next.db.close();
         for (const suffix of ['-wal', '-shm']) rmSync(path + suffix, { force: true });
         renameSync(nextPath, path);
-        current = { index: next.index, db: openReadModelDb(path) };
+        current = { index: next.index, tree: next.tree, db: openReadModelDb(path) };
         if (status === 'failed') status = 'live';
         error = undefined;
       });
@@ -235,6 +242,9 @@ export function createProjection(deps: {
     get index() {
       return live().index;
     },
+    get tree() {
+      return live().tree;
+    },
     state: () => {
       const index = current?.index;
       const checkpoint = index ? headPosition(index) : 0;
@@ -250,7 +260,7 @@ export function createProjection(deps: {
     start: async () => {
       const db = openReadModelDb(path);
       const loaded = db.load();
-      current = { index: loaded.index, db };
+      current = { index: loaded.index, tree: loaded.tree, db };
       logger.info({ checkpoint: loaded.checkpoint, path }, 'read model loaded');
       status = 'catching-up';
       // Subscribe first so nothing published during the catch-up is missed; duplicates are skipped.

@@ -7,6 +7,7 @@ import {
   restoreVersion,
 } from '@ledger/domain';
 import { configureConnection } from '@ledger/event-store-sqlite';
+import { createMerkleTree, type MerkleTree } from '@ledger/transparency-log';
 
 /**
  * The as-of index, persisted: every fact version and every log entry the projection has applied,
@@ -16,27 +17,48 @@ import { configureConnection } from '@ledger/event-store-sqlite';
  */
 export interface ReadModelDb {
   readonly path: string;
-  /** Loads the index and its checkpoint (0 for a new file). */
-  load(): { index: LedgerIndex; checkpoint: number };
-  /** Commits one batch: the versions and log entries it added and the new checkpoint. */
+  /** Loads the index, the Merkle tree over the log, and the checkpoint (0 for a new file). */
+  load(): { index: LedgerIndex; tree: MerkleTree; checkpoint: number };
+  /** Commits one batch: the versions and log entries (with their leaf hashes) it added and the new checkpoint. */
   commit(
     versions: readonly FactVersion[],
-    log: readonly { position: number; recordedAtMs: number }[],
+    log: readonly LogEntry[],
     checkpoint: number,
     beforeCommit?: () => void,
   ): void;
   close(): void;
 }
 
-const SCHEMA_VERSION = 1;
+/** One event of the log as the projection keeps it: where, when, and its RFC 9162 leaf hash. */
+export interface LogEntry {
+  readonly position: number;
+  readonly recordedAtMs: number;
+  readonly leafHash: Uint8Array;
+}
+
+const SCHEMA_VERSION = 2;
 
 export function openReadModelDb(path: string): ReadModelDb {
   const db = new DatabaseSync(path);
   // NORMAL: a power loss may lose the last batches, which are then applied again from the log.
   configureConnection(db, path, 'NORMAL');
+  const existing = (() => {
+    try {
+      return (
+        db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: number } | undefined
+      )?.value;
+    } catch {
+      return undefined;
+    }
+  })();
+  // A read model is derived: one written by another version of this code is dropped and rebuilt.
+  if (existing !== undefined && existing !== SCHEMA_VERSION)
+    db.exec('DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS log; DROP TABLE IF EXISTS versions;');
   db.exec(`
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-    CREATE TABLE IF NOT EXISTS log (position INTEGER PRIMARY KEY, recorded_at_ms INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS log (
+      position INTEGER PRIMARY KEY, recorded_at_ms INTEGER NOT NULL, leaf_hash BLOB NOT NULL
+    );
     CREATE TABLE IF NOT EXISTS versions (
       kind TEXT NOT NULL, key TEXT NOT NULL, position INTEGER NOT NULL, value TEXT NOT NULL,
       PRIMARY KEY (kind, key, position)
@@ -47,15 +69,13 @@ export function openReadModelDb(path: string): ReadModelDb {
   )?.value;
   if (version === undefined)
     db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
-  else if (version !== SCHEMA_VERSION)
-    throw new Error(
-      `${path} has read-model schema ${version}, this build reads ${SCHEMA_VERSION}: rebuild it`,
-    );
 
   const insertVersion = db.prepare(
     'INSERT OR IGNORE INTO versions (kind, key, position, value) VALUES (?, ?, ?, ?)',
   );
-  const insertLog = db.prepare('INSERT OR IGNORE INTO log (position, recorded_at_ms) VALUES (?, ?)');
+  const insertLog = db.prepare(
+    'INSERT OR IGNORE INTO log (position, recorded_at_ms, leaf_hash) VALUES (?, ?, ?)',
+  );
   const setCheckpoint = db.prepare(
     "INSERT INTO meta (key, value) VALUES ('checkpoint', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
   );
@@ -64,8 +84,13 @@ export function openReadModelDb(path: string): ReadModelDb {
     path,
     load: () => {
       const index = createLedgerIndex();
-      for (const row of db.prepare('SELECT position, recorded_at_ms FROM log ORDER BY position').iterate())
+      const tree = createMerkleTree();
+      for (const row of db
+        .prepare('SELECT position, recorded_at_ms, leaf_hash FROM log ORDER BY position')
+        .iterate()) {
         restoreLogEntry(index, row.position as number, row.recorded_at_ms as number);
+        tree.append(row.leaf_hash as Uint8Array);
+      }
       for (const row of db
         .prepare('SELECT kind, key, position, value FROM versions ORDER BY position')
         .iterate())
@@ -78,13 +103,13 @@ export function openReadModelDb(path: string): ReadModelDb {
       const checkpoint =
         (db.prepare("SELECT value FROM meta WHERE key = 'checkpoint'").get() as { value: number } | undefined)
           ?.value ?? 0;
-      return { index, checkpoint };
+      return { index, tree, checkpoint };
     },
     commit: (versions, log, checkpoint, beforeCommit) => {
       db.exec('BEGIN IMMEDIATE');
       try {
         for (const v of versions) insertVersion.run(v.kind, v.key, v.position, JSON.stringify(v.value));
-        for (const l of log) insertLog.run(l.position, l.recordedAtMs);
+        for (const l of log) insertLog.run(l.position, l.recordedAtMs, l.leafHash);
         setCheckpoint.run(checkpoint);
         beforeCommit?.();
         db.exec('COMMIT');

@@ -18,6 +18,7 @@ import { invalidInput } from '@ledger/http';
 import { display, rankingReport, scorecardReport } from '@ledger/reports';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
+import { logAt } from './log-routes.ts';
 import type { Projection } from './projection.ts';
 
 export interface ReadDeps {
@@ -102,7 +103,13 @@ export function readRouter(deps: ReadDeps): Router {
     const period = parse(PeriodSchema, req.params.period);
     const { view, asOf, query } = await viewAsOf(req);
     const report = rankingReport(view, methodologyId, period, query.parentId);
-    res.json({ asOf, recordedAt: recordedAtOf(view.position), parentId: query.parentId ?? null, ...report });
+    res.json({
+      asOf,
+      recordedAt: recordedAtOf(view.position),
+      parentId: query.parentId ?? null,
+      ...report,
+      log: logAt(projection, view.position),
+    });
   });
 
   router.get('/v1/rankings/:methodologyId/:period/diff', async (req, res) => {
@@ -134,6 +141,7 @@ export function readRouter(deps: ReadDeps): Router {
       position: x.view.position,
       recordedAt: recordedAtOf(x.view.position),
       methodologyVersion: x.methodology?.version ?? null,
+      log: logAt(projection, x.view.position),
     });
     res.json({
       methodologyId,
@@ -159,6 +167,7 @@ export function readRouter(deps: ReadDeps): Router {
       asOf,
       recordedAt: recordedAtOf(view.position),
       ...scorecardReport(view, unitId, methodologyId, period),
+      log: logAt(projection, view.position),
     });
   });
 

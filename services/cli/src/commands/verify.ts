@@ -1,0 +1,122 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { RecordedEvent } from '@ledger/domain';
+import {
+  bytesEqual,
+  consistencyProofJson,
+  createMerkleTree,
+  eventLeafHashes,
+  type MerkleTree,
+  type OpenedCheckpoint,
+  openCheckpoint,
+  toBase64,
+  verifyConsistencyProof,
+} from '@ledger/transparency-log';
+import { CliFailure, EXIT } from '../failure.ts';
+
+/** The event type of a checkpoint the ledger signed and recorded in its own log. */
+const CHECKPOINT_SIGNED = 'tlog.checkpoint-signed.v1';
+
+export const readCheckpointFile = (file: string) =>
+  readFile(file, 'utf8').catch(() => {
+    throw new CliFailure(`cannot read the checkpoint ${file}`, EXIT.usage);
+  });
+
+/** The verifier key: --key, --key-file, LEDGER_LOG_VERIFIER_KEY, or log-verifier.key beside the store. */
+export async function verifierKey(options: {
+  key?: string;
+  keyFile?: string;
+  storePath?: string;
+}): Promise<string> {
+  if (options.key) return options.key.trim();
+  const file =
+    options.keyFile ??
+    (process.env.LEDGER_LOG_VERIFIER_KEY
+      ? undefined
+      : options.storePath && join(dirname(options.storePath), 'log-verifier.key'));
+  if (process.env.LEDGER_LOG_VERIFIER_KEY && !options.keyFile)
+    return process.env.LEDGER_LOG_VERIFIER_KEY.trim();
+  if (!file) throw new CliFailure('no verifier key: pass --key or --key-file', EXIT.usage);
+  return (
+    await readFile(file, 'utf8').catch(() => {
+      throw new CliFailure(`cannot read the verifier key ${file}: pass --key or --key-file`, EXIT.usage);
+    })
+  ).trim();
+}
+
+function open(note: string, key: string, where: string): OpenedCheckpoint {
+  try {
+    return openCheckpoint(note, key);
+  } catch (error) {
+    throw new CliFailure(`${where}: ${(error as Error).message}`, EXIT.failed);
+  }
+}
+
+/** Checks that the log's first `size` leaves hash to the checkpoint's root. */
+function checkPrefix(tree: MerkleTree, checkpoint: OpenedCheckpoint, where: string) {
+  if (checkpoint.size > tree.size)
+    throw new CliFailure(
+      `${where} covers ${checkpoint.size} events but the log has ${tree.size}: the log was truncated`,
+      EXIT.failed,
+    );
+  const root = tree.root(checkpoint.size);
+  if (!bytesEqual(root, checkpoint.root))
+    throw new CliFailure(
+      `${where}: the log's first ${checkpoint.size} events hash to ${toBase64(root)}, the checkpoint says ${toBase64(checkpoint.root)}: an event was altered, removed, inserted or reordered`,
+      EXIT.failed,
+    );
+}
+
+export interface Verification {
+  readonly size: number;
+  readonly root: string;
+  /** The checkpoints the log itself records, all verified. */
+  readonly recordedCheckpoints: number;
+  /** The checkpoint given, if any, which the log extends. */
+  readonly checkpoint?: { readonly size: number; readonly root: string };
+}
+
+/**
+ * Verifies the log: every checkpoint it records must be signed by the key and match the log's
+ * prefix of its size; a checkpoint an auditor kept must too, and the log must extend it (a
+ * consistency proof from its size to the log's is built and verified).
+ */
+export function verifyLog(log: readonly RecordedEvent[], key: string, keptCheckpoint?: string): Verification {
+  let tree: MerkleTree;
+  try {
+    tree = createMerkleTree(eventLeafHashes(log));
+  } catch (error) {
+    throw new CliFailure(`the log is out of order: ${(error as Error).message}`, EXIT.failed);
+  }
+  let recorded = 0;
+  for (const e of log) {
+    if (e.type !== CHECKPOINT_SIGNED) continue;
+    const where = `the checkpoint recorded at position ${e.position}`;
+    const checkpoint = open((e.data as { note: string }).note, key, where);
+    checkPrefix(tree, checkpoint, where);
+    recorded++;
+  }
+  let kept: Verification['checkpoint'];
+  if (keptCheckpoint !== undefined) {
+    const checkpoint = open(keptCheckpoint, key, 'the checkpoint given');
+    checkPrefix(tree, checkpoint, 'the checkpoint given');
+    const current = { origin: checkpoint.origin, size: tree.size, root: tree.root() };
+    if (!verifyConsistencyProof(consistencyProofJson(tree, checkpoint.size), checkpoint, current))
+      throw new CliFailure(
+        'the log does not extend the checkpoint given (consistency proof failed)',
+        EXIT.failed,
+      );
+    kept = { size: checkpoint.size, root: toBase64(checkpoint.root) };
+  }
+  if (recorded === 0 && !kept)
+    throw new CliFailure(
+      'nothing to verify against: the log records no checkpoint; pass --checkpoint',
+      EXIT.failed,
+    );
+  return {
+    size: tree.size,
+    root: toBase64(tree.root()),
+    recordedCheckpoints: recorded,
+    ...(kept ? { checkpoint: kept } : {}),
+  };
+}

@@ -1,0 +1,93 @@
+import { lastAtOrBefore } from '@ledger/domain';
+import { invalidInput, problem, sendProblem } from '@ledger/http';
+import { consistencyProofJson, inclusionProofJson, toBase64 } from '@ledger/transparency-log';
+import { type Request, Router } from 'express';
+import { z } from 'zod';
+import type { Projection } from './projection.ts';
+import type { Checkpointer } from './transparency.ts';
+
+/** The tree size and root covering the log up to a position: what an answer was computed from. */
+export function logAt(projection: Projection, position: number) {
+  const size = lastAtOrBefore(projection.index.positions, position) + 1;
+  return { size, root: toBase64(projection.tree.root(size)) };
+}
+
+const parse = <S extends z.ZodType>(schema: S, req: Request): z.infer<S> => {
+  const result = schema.safeParse(req.query);
+  if (!result.success) throw invalidInput(result.error);
+  return result.data;
+};
+
+const Size = z.coerce.number().int().min(0);
+
+/**
+ * The transparency log: the Merkle tree over every event in global order (RFC 9162 leaves over the
+ * RFC 8785 canonical JSON of each event), signed C2SP checkpoints, and proofs.
+ */
+export function logRouter(deps: {
+  projection: Projection;
+  checkpointer: Checkpointer;
+  verifierKey: string;
+}): Router {
+  const { projection, checkpointer, verifierKey } = deps;
+  const router = Router();
+  const outOfRange = (what: string, max: number) =>
+    problem(400, `${what} must be at most ${max}, the log's size`);
+
+  router.get('/v1/log', (_req, res) => {
+    const size = projection.tree.size;
+    res.json({
+      size,
+      root: toBase64(projection.tree.root(size)),
+      verifierKey,
+      checkpoint: checkpointer.latest() ?? null,
+    });
+  });
+
+  router.get('/v1/log/key', (_req, res) => {
+    res.type('text/plain').send(`${verifierKey}\n`);
+  });
+
+  router.get('/v1/log/checkpoint', (_req, res) => {
+    const latest = checkpointer.latest();
+    if (!latest) return sendProblem(res, problem(404, 'no checkpoint has been signed yet'));
+    res.type('text/plain').send(latest.note);
+  });
+
+  router.post('/v1/ops/log/checkpoint', async (_req, res) => {
+    const signed = await checkpointer.signNow();
+    if (!signed)
+      return sendProblem(
+        res,
+        problem(503, 'nothing to sign: the projection is not live or the log is empty'),
+      );
+    res.status(201).json(signed);
+  });
+
+  router.get('/v1/log/proofs/inclusion', (req, res) => {
+    const { position, size } = parse(z.object({ position: Size.min(1), size: Size.optional() }), req);
+    const { index, tree } = projection;
+    const leafIndex = lastAtOrBefore(index.positions, position);
+    if (leafIndex < 0 || index.positions[leafIndex] !== position)
+      return sendProblem(res, problem(404, `no event at position ${position}`));
+    const treeSize = size ?? tree.size;
+    if (treeSize > tree.size) return sendProblem(res, outOfRange('size', tree.size));
+    if (leafIndex >= treeSize)
+      return sendProblem(
+        res,
+        problem(400, `the event at position ${position} is not in a tree of size ${treeSize}`),
+      );
+    res.json({ position, ...inclusionProofJson(tree, leafIndex, treeSize) });
+  });
+
+  router.get('/v1/log/proofs/consistency', (req, res) => {
+    const { from, to } = parse(z.object({ from: Size, to: Size.optional() }), req);
+    const { tree } = projection;
+    const newSize = to ?? tree.size;
+    if (newSize > tree.size) return sendProblem(res, outOfRange('to', tree.size));
+    if (from > newSize) return sendProblem(res, problem(400, 'from must not be larger than to'));
+    res.json(consistencyProofJson(tree, from, newSize));
+  });
+
+  return router;
+}
