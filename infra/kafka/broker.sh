@@ -164,6 +164,8 @@ format_storage() {
   local cluster_id
   # A cluster id is 16 random bytes in URL-safe base64 without padding (what `random-uuid` prints).
   cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  # An id starting with "-" would be read as an option by the tool's argument parser.
+  while [[ "$cluster_id" == -* ]]; do cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"; done
   say "formatting KRaft storage in $data (cluster id $cluster_id)"
   run_tool kafka.tools.StorageTool format --cluster-id "$cluster_id" --config "$props" --ignore-formatted \
     || die "formatting the storage failed"
