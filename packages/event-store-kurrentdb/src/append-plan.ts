@@ -2,11 +2,15 @@ import { NO_STREAM } from '@kurrent/kurrentdb-client';
 import {
   type AppendedEvent,
   type AppendRequest,
+  checkExpectedRevision,
   DuplicateEventId,
-  type ExpectedRevision,
-  RecordedAtConflict,
+  satisfies,
+  alreadyRecorded as sharedAlreadyRecorded,
   WrongExpectedRevision,
 } from '@ledger/event-store';
+
+export { assignRecordedAt, normalizeRecordedAt, satisfies } from '@ledger/event-store';
+
 import type { MarkerData, PendingEvent } from './codec.ts';
 import { checkEventType, checkStreamId } from './naming.ts';
 
@@ -48,19 +52,6 @@ export function flatten(requests: readonly AppendRequest[]): PendingEvent[] {
     }
   }
   return pending;
-}
-
-export function satisfies(expected: ExpectedRevision, actual: number): boolean {
-  switch (expected) {
-    case 'any':
-      return true;
-    case 'no_stream':
-      return actual === -1;
-    case 'exists':
-      return actual >= 0;
-    default:
-      return actual === expected;
-  }
 }
 
 /**
@@ -130,88 +121,15 @@ export function planAppend(
   return { events, streams, firstPosition: lastPosition + 1, lastPosition: lastPosition + pending.length };
 }
 
-export type RecordedAtDecision =
-  | { readonly recordedAt: string; readonly conflict?: undefined }
-  | { readonly recordedAt?: undefined; readonly conflict: RecordedAtConflict };
-
-/**
- * The recordedAt of an append, given the latest in the log (from the clock stream, read in the same
- * optimistic transaction): the requested instant (imports), or for derived events their input's
- * instant, or the clock; never earlier than the latest. Pure: the caller supplies `nowMs`.
- */
-export function assignRecordedAt(options: {
-  readonly latest: string | null;
-  readonly nowMs: number;
-  readonly requestedAt?: string | undefined;
-  readonly derivedFrom?: string | undefined;
-}): RecordedAtDecision {
-  const { latest, nowMs, requestedAt, derivedFrom } = options;
-  const latestMs = latest === null ? Number.NEGATIVE_INFINITY : Date.parse(latest);
-  if (derivedFrom !== undefined) {
-    return { recordedAt: new Date(Math.max(Date.parse(derivedFrom), latestMs)).toISOString() };
-  }
-  if (requestedAt === undefined) return { recordedAt: new Date(Math.max(nowMs, latestMs)).toISOString() };
-  const requestedMs = Date.parse(requestedAt);
-  if (latest !== null && requestedMs < latestMs) {
-    return { conflict: new RecordedAtConflict(requestedAt, latest, 'before-latest') };
-  }
-  if (requestedMs > nowMs) {
-    return { conflict: new RecordedAtConflict(requestedAt, new Date(nowMs).toISOString(), 'in-future') };
-  }
-  return { recordedAt: requestedAt };
-}
-
-/**
- * The idempotency rule, from the markers of the call's event ids (in call order): no marker → a fresh
- * append (undefined); every event, in the same streams and order → the original AppendedEvents;
- * anything in between → DuplicateEventId.
- */
-export function alreadyRecorded(
+/** The idempotency rule (see @ledger/event-store), read from the markers of the call's event ids. */
+export const alreadyRecorded = (
   pending: readonly PendingEvent[],
   markers: readonly (MarkerData | undefined)[],
-): AppendedEvent[] | undefined {
-  const firstRecorded = markers.findIndex((marker) => marker !== undefined);
-  if (firstRecorded === -1) return undefined;
-  if (markers.includes(undefined)) {
-    const eventId = pending[firstRecorded]?.eventId ?? '';
-    throw new DuplicateEventId(eventId, 'is already recorded, but other events of this append are not');
-  }
-  let previous = 0;
-  return pending.map((event, i) => {
-    const marker = markers[i] as MarkerData;
-    if (marker.streamId !== event.streamId) {
-      throw new DuplicateEventId(event.eventId, `is already recorded in stream ${marker.streamId}`);
-    }
-    if (marker.position <= previous) {
-      throw new DuplicateEventId(event.eventId, 'is already recorded, in a different order');
-    }
-    previous = marker.position;
-    return {
-      eventId: event.eventId,
-      streamId: marker.streamId,
-      revision: marker.revision,
-      position: marker.position,
-      recordedAt: marker.recordedAt,
-    };
-  });
-}
-
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
-
-/** Normalizes a requested instant to `toISOString()` form; anything else is a caller bug: TypeError. */
-export function normalizeRecordedAt(value: string): string {
-  const ms = typeof value === 'string' && ISO_DATE_TIME.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) {
-    throw new TypeError(`recordedAt must be an ISO-8601 date-time with an offset, got ${String(value)}`);
-  }
-  return new Date(ms).toISOString();
-}
-
-function checkExpectedRevision(expected: ExpectedRevision): void {
-  if (expected === 'any' || expected === 'no_stream' || expected === 'exists') return;
-  if (Number.isInteger(expected) && expected >= -1) return;
-  throw new TypeError(`expected revision must be an integer >= -1 or a keyword, got ${String(expected)}`);
-}
+): AppendedEvent[] | undefined =>
+  sharedAlreadyRecorded(
+    pending,
+    markers.map((marker, i) => marker && { ...marker, eventId: pending[i]?.eventId ?? '' }),
+  );
 
 function checkJson(value: unknown, eventId: string, field: string): void {
   if (JSON.stringify(value) === undefined) {

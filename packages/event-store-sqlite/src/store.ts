@@ -6,22 +6,18 @@ import {
   type AppendOptions,
   type AppendRequest,
   type AppendResult,
+  alreadyRecorded,
+  assignRecordedAt,
   type EventStore,
   type LogHead,
+  normalizeRecordedAt,
   type ReadAllOptions,
   type ReadStreamOptions,
-  RecordedAtConflict,
   type Subscription,
+  satisfies,
   WrongExpectedRevision,
 } from '@ledger/event-store';
-import {
-  alreadyRecorded,
-  flatten,
-  normalizeRecordedAt,
-  type PendingEvent,
-  type RecordedRef,
-  satisfies,
-} from './append.ts';
+import { appendedOf, flatten, type PendingEvent, type RecordedRef } from './append.ts';
 import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from './rows.ts';
 import { prepareDatabase } from './schema.ts';
 import { APPENDED, startSubscription } from './subscription.ts';
@@ -88,7 +84,10 @@ export function getSQLiteEventStore(
 
   /** The original events if the whole call is a retry; throws `refusal` if it is simply refused. */
   const retriedOrRefuse = (pending: readonly PendingEvent[], refusal: unknown): AppendedEvent[] => {
-    const found = pending.map((event) => statements.byEventId.get(event.eventId) as RecordedRef | undefined);
+    const found = pending.map((event) => {
+      const ref = statements.byEventId.get(event.eventId) as RecordedRef | undefined;
+      return ref && appendedOf(event.eventId, ref);
+    });
     const original = alreadyRecorded(pending, found);
     if (original === undefined) throw refusal;
     return original;
@@ -102,26 +101,14 @@ export function getSQLiteEventStore(
     derivedFrom: string | undefined,
   ): AppendResult => {
     const head = readHead();
-    const latestMs = head === undefined ? Number.NEGATIVE_INFINITY : Date.parse(head.recorded_at);
-    const nowMs = now();
-    let recordedAt: string;
-    if (derivedFrom !== undefined) {
-      recordedAt = new Date(Math.max(Date.parse(derivedFrom), latestMs)).toISOString();
-    } else if (requestedAt === undefined) {
-      recordedAt = new Date(Math.max(nowMs, latestMs)).toISOString();
-    } else {
-      const requestedMs = Date.parse(requestedAt);
-      const conflict =
-        head !== undefined && requestedMs < latestMs
-          ? new RecordedAtConflict(requestedAt, head.recorded_at, 'before-latest')
-          : requestedMs > nowMs
-            ? new RecordedAtConflict(requestedAt, new Date(nowMs).toISOString(), 'in-future')
-            : undefined;
-      if (conflict !== undefined) {
-        return { events: retriedOrRefuse(pending, conflict), alreadyRecorded: true };
-      }
-      recordedAt = requestedAt;
-    }
+    const time = assignRecordedAt({
+      latest: head?.recorded_at ?? null,
+      nowMs: now(),
+      requestedAt,
+      derivedFrom,
+    });
+    if (time.conflict) return { events: retriedOrRefuse(pending, time.conflict), alreadyRecorded: true };
+    const { recordedAt } = time;
 
     // Revision of each event, checking expected revisions against the stream as earlier requests left it.
     const revisions: number[] = [];

@@ -5,13 +5,7 @@ import { verifyReplayInSeparateProcess } from '@ledger/cli';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { closeServer, createHttpApp, finishHttpApp, type Logger, listen, opsRouter } from '@ledger/http';
 import { createIngestion, ingestionRouter, startRelay } from '@ledger/ingestion';
-import {
-  createProjection,
-  loadOrCreateLogKeys,
-  logRouter,
-  readRouter,
-  startCheckpointer,
-} from '@ledger/projection';
+import { createProjection, readRouter, startTransparencyLog } from '@ledger/projection';
 import { createScoringWorker } from '@ledger/scoring';
 import type { AllInOneConfig } from './config.ts';
 import { loadDemo } from './demo.ts';
@@ -54,14 +48,13 @@ export async function startLedger(config: AllInOneConfig, logger: Logger): Promi
 
   if (config.LEDGER_DEMO) await loadDemo({ store, ingestion, logger });
 
-  const keys = await loadOrCreateLogKeys(dataDir, config.LEDGER_LOG_ORIGIN, logger);
-  const checkpointer = await startCheckpointer({
+  const log = await startTransparencyLog({
     projection,
     store,
     bus,
-    keys,
+    stateDir: dataDir,
     origin: config.LEDGER_LOG_ORIGIN,
-    intervalMs: config.LEDGER_CHECKPOINT_INTERVAL * 1000,
+    intervalSeconds: config.LEDGER_CHECKPOINT_INTERVAL,
     logger,
   });
 
@@ -74,7 +67,7 @@ export async function startLedger(config: AllInOneConfig, logger: Logger): Promi
   const verifyReplay = (request: { methodologyId: string; period: string; asOf?: string }) =>
     verifyReplayInSeparateProcess({ ...request, store: `sqlite:${databasePath}`, url });
   app.use(readRouter({ projection, store, verifyReplay }));
-  app.use(logRouter({ projection, checkpointer, verifierKey: keys.verifierKey }));
+  app.use(log.router);
   app.use(opsRouter({ store, projections: [projection], workers: [scoring] }));
   finishHttpApp(app);
   const { server, port } = await listen(app, config.PORT, config.HOST);
@@ -86,7 +79,7 @@ export async function startLedger(config: AllInOneConfig, logger: Logger): Promi
     port,
     databasePath,
     stop: async () => {
-      checkpointer.stop();
+      log.checkpointer.stop();
       await closeServer(server);
       await relay.close();
       await scoring.stop();

@@ -1,27 +1,8 @@
-import { execFile } from 'node:child_process';
 import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logOf, startTestLedger, type TestLedger } from './support.ts';
-
-const CLI = new URL('../../cli/src/main.ts', import.meta.url).pathname;
-
-/** Runs `pnpm ledger …` as a separate process; resolves with its exit code and output. */
-async function ledgerCli(args: string[], env: Record<string, string>) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', CLI, ...args],
-      { env: { ...process.env, ...env } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { ledgerCli, logOf, startTestLedger, type TestLedger } from './support.ts';
 
 describe('auditing the demo ledger', () => {
   let ledger: TestLedger;

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createLogger } from '@ledger/http';
 import { AllInOneConfig } from '../src/config.ts';
 import { type RunningLedger, startLedger } from '../src/server.ts';
@@ -64,4 +66,21 @@ export async function startTestLedger(env: Record<string, string> = {}): Promise
 export async function logOf(ledger: TestLedger) {
   const reply = await ledger.get('/v1/events?limit=1000');
   return reply.body.events as { position: number; type: string }[];
+}
+
+const CLI = new URL('../../cli/src/main.ts', import.meta.url).pathname;
+
+/** Runs `pnpm ledger …` as a separate process; resolves with its exit code and output. */
+export async function ledgerCli(args: string[], env: Record<string, string>) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', CLI, ...args],
+      { env: { ...process.env, ...env } },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
 }

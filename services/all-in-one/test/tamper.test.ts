@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { promisify } from 'node:util';
 import type { RecordedEvent } from '@ledger/domain';
 import {
   eventLeafHash,
@@ -13,23 +11,7 @@ import {
   verifyInclusionProof,
 } from '@ledger/transparency-log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestLedger, type TestLedger } from './support.ts';
-
-const CLI = new URL('../../cli/src/main.ts', import.meta.url).pathname;
-
-async function ledgerCli(args: string[], env: Record<string, string>) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', CLI, ...args],
-      { env: { ...process.env, ...env } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { ledgerCli, startTestLedger, type TestLedger } from './support.ts';
 
 describe('tamper evidence: signed checkpoints, proofs and the verifier', () => {
   let ledger: TestLedger;

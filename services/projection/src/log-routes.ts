@@ -1,10 +1,12 @@
+import type { Bus } from '@ledger/bus';
 import { lastAtOrBefore } from '@ledger/domain';
-import { invalidInput, problem, sendProblem } from '@ledger/http';
+import type { EventStore } from '@ledger/event-store';
+import { invalidInput, type Logger, problem, sendProblem } from '@ledger/http';
 import { consistencyProofJson, inclusionProofJson, toBase64 } from '@ledger/transparency-log';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { Projection } from './projection.ts';
-import type { Checkpointer } from './transparency.ts';
+import { type Checkpointer, loadOrCreateLogKeys, startCheckpointer } from './transparency.ts';
 
 /** The tree size and root covering the log up to a position: what an answer was computed from. */
 export function logAt(projection: Projection, position: number) {
@@ -90,4 +92,22 @@ export function logRouter(deps: {
   });
 
   return router;
+}
+
+/** The transparency log of a projection: its keys (from `stateDir`), the checkpointer and the routes. */
+export async function startTransparencyLog(deps: {
+  projection: Projection;
+  store: EventStore;
+  bus: Bus;
+  stateDir: string;
+  origin: string;
+  intervalSeconds: number;
+  logger: Logger;
+}) {
+  const keys = await loadOrCreateLogKeys(deps.stateDir, deps.origin, deps.logger);
+  const checkpointer = await startCheckpointer({ ...deps, keys, intervalMs: deps.intervalSeconds * 1000 });
+  return {
+    checkpointer,
+    router: logRouter({ projection: deps.projection, checkpointer, verifierKey: keys.verifierKey }),
+  };
 }

@@ -2,10 +2,9 @@ import { join } from 'node:path';
 import { verifyReplayInSeparateProcess } from '@ledger/cli';
 import { opsRouter } from '@ledger/http';
 import { runService } from '@ledger/runtime';
-import { logRouter } from './log-routes.ts';
+import { startTransparencyLog } from './log-routes.ts';
 import { createProjection } from './projection.ts';
 import { readRouter } from './routes.ts';
-import { loadOrCreateLogKeys, startCheckpointer } from './transparency.ts';
 
 /** The projection service: follows ledger.events.v1 into the as-of index and serves the read API. */
 await runService('projection', 8083, async ({ config, logger, store, bus, app, crash, selfUrl }) => {
@@ -25,21 +24,20 @@ await runService('projection', 8083, async ({ config, logger, store, bus, app, c
           verifyReplayInSeparateProcess({ ...request, store: `sqlite:${location.path}`, url: selfUrl() })
       : undefined;
   app.use(readRouter({ projection, store, ...(verifyReplay ? { verifyReplay } : {}) }));
-  const keys = await loadOrCreateLogKeys(config.LEDGER_STATE_DIR, config.LEDGER_LOG_ORIGIN, logger);
-  const checkpointer = await startCheckpointer({
+  const log = await startTransparencyLog({
     projection,
     store,
     bus,
-    keys,
+    stateDir: config.LEDGER_STATE_DIR,
     origin: config.LEDGER_LOG_ORIGIN,
-    intervalMs: config.LEDGER_CHECKPOINT_INTERVAL * 1000,
+    intervalSeconds: config.LEDGER_CHECKPOINT_INTERVAL,
     logger,
   });
-  app.use(logRouter({ projection, checkpointer, verifierKey: keys.verifierKey }));
+  app.use(log.router);
   app.use(opsRouter({ store, projections: [projection] }));
   return {
     stop: async () => {
-      checkpointer.stop();
+      log.checkpointer.stop();
       await projection.stop();
     },
   };
