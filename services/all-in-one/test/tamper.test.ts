@@ -146,6 +146,23 @@ describe('tamper evidence: signed checkpoints, proofs and the verifier', () => {
     expect(verifyConsistencyProof(wrong.body, checkpoint, newerCheckpoint)).toBe(false);
   });
 
+  it('the CLI computes the same proofs from the log as the server serves', async () => {
+    const checkpoint = openCheckpoint(keptNote, key);
+    const env = { LEDGER_STORE: `sqlite:${ledger.databasePath}` };
+    const cli = await ledgerCli(['proof', '--position', '40', '--size', String(checkpoint.size)], env);
+    expect(cli.code).toBe(0);
+    const fromCli = JSON.parse(cli.stdout);
+    const served = await ledger.get(`/v1/log/proofs/inclusion?position=40&size=${checkpoint.size}`);
+    expect(fromCli).toMatchObject(served.body);
+    expect(verifyInclusionProof(fromCli, checkpoint)).toBe(true);
+    const consistency = await ledgerCli(
+      ['proof', '--from', String(checkpoint.size - 10), '--to', String(checkpoint.size)],
+      env,
+    );
+    expect(JSON.parse(consistency.stdout).proof.length).toBeGreaterThan(0);
+    expect((await ledgerCli(['proof', '--position', '999999'], env)).code).toBe(2);
+  });
+
   it('recomputes a ranking from the leaves of the kept checkpoint', async () => {
     const run = await ledgerCli(
       [

@@ -6,7 +6,7 @@ import { diff } from './commands/diff.ts';
 import { rankingCsv } from './commands/export.ts';
 import { importFile } from './commands/import.ts';
 import { compareWithServed, positionFor, replayRanking } from './commands/replay.ts';
-import { readCheckpointFile, verifierKey, verifyLog } from './commands/verify.ts';
+import { proofFromLog, readCheckpointFile, verifierKey, verifyLog } from './commands/verify.ts';
 import { CliFailure, EXIT } from './failure.ts';
 import { fold, openStore, readLog, storePath } from './log.ts';
 
@@ -25,6 +25,9 @@ const USAGE = `ledger <command> [options]   (reads LEDGER_STORE=sqlite:<path> or
           check the log against the signed checkpoints it records and, with --checkpoint, against a
           checkpoint you kept: every event since is unaltered, nothing removed, inserted, reordered
           or truncated. replay --checkpoint FILE first does this, then ranks from those leaves only
+  proof   --position P [--size N]  |  --from M [--to N]
+          an RFC 9162 inclusion proof of the event at position P, or a consistency proof between
+          tree sizes M and N, computed from the log (JSON)
 
 Dates: ISO-8601; a bare date is the end of that day in Asia/Ho_Chi_Minh (UTC+7).
 Exit codes: 0 done or verified; 1 verification failed or refused; 2 bad usage or input.`;
@@ -41,6 +44,8 @@ const OPTIONS = {
   actor: { type: 'string', default: 'ledger-cli' },
   json: { type: 'boolean', default: false },
   checkpoint: { type: 'string' },
+  position: { type: 'string' },
+  size: { type: 'string' },
   key: { type: 'string' },
   'key-file': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
@@ -166,6 +171,23 @@ async function run(argv: string[]): Promise<number> {
             ? JSON.stringify(outcome, null, 2)
             : `recorded ${outcome.results.length} events, positions ${outcome.results[0]?.position}–${outcome.results.at(-1)?.position}`,
         );
+        return EXIT.ok;
+      }
+      case 'proof': {
+        const number = (name: 'position' | 'size' | 'from' | 'to') => {
+          const value = values[name];
+          if (value === undefined) return undefined;
+          if (!/^\d+$/.test(value)) throw new CliFailure(`--${name} must be a whole number`, EXIT.usage);
+          return Number(value);
+        };
+        const request = {
+          position: number('position'),
+          size: number('size'),
+          from: number('from'),
+          to: number('to'),
+        };
+        const defined = Object.fromEntries(Object.entries(request).filter(([, v]) => v !== undefined));
+        print(JSON.stringify(proofFromLog(await readLog(store), defined), null, 2));
         return EXIT.ok;
       }
       case 'verify': {

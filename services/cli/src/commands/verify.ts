@@ -6,6 +6,7 @@ import {
   consistencyProofJson,
   createMerkleTree,
   eventLeafHashes,
+  inclusionProofJson,
   type MerkleTree,
   type OpenedCheckpoint,
   openCheckpoint,
@@ -67,6 +68,55 @@ function checkPrefix(tree: MerkleTree, checkpoint: OpenedCheckpoint, where: stri
     );
 }
 
+/** The tree over a log, its leaves in log order; an out-of-order log is a failed verification. */
+export function treeOf(log: readonly RecordedEvent[]): MerkleTree {
+  try {
+    return createMerkleTree(eventLeafHashes(log));
+  } catch (error) {
+    throw new CliFailure(`the log is out of order: ${(error as Error).message}`, EXIT.failed);
+  }
+}
+
+/**
+ * An RFC 9162 proof from the log: of inclusion of the event at `position` in the tree of `size`
+ * leaves, or of consistency between the trees of `from` and `to` leaves.
+ */
+export function proofFromLog(
+  log: readonly RecordedEvent[],
+  request: { position?: number; size?: number; from?: number; to?: number },
+) {
+  const tree = treeOf(log);
+  const check = (n: number, what: string) => {
+    if (!Number.isSafeInteger(n) || n < 0 || n > tree.size)
+      throw new CliFailure(
+        `${what} must be a whole number from 0 to ${tree.size}, the log's size`,
+        EXIT.usage,
+      );
+    return n;
+  };
+  if (request.position !== undefined) {
+    const leafIndex = log.findIndex((e) => e.position === request.position);
+    if (leafIndex < 0) throw new CliFailure(`no event at position ${request.position}`, EXIT.usage);
+    const size = check(request.size ?? tree.size, '--size');
+    if (leafIndex >= size) throw new CliFailure(`the event is not in a tree of size ${size}`, EXIT.usage);
+    return {
+      position: request.position,
+      ...inclusionProofJson(tree, leafIndex, size),
+      root: toBase64(tree.root(size)),
+    };
+  }
+  if (request.from === undefined)
+    throw new CliFailure('proof needs --position, or --from (and --to)', EXIT.usage);
+  const to = check(request.to ?? tree.size, '--to');
+  const from = check(request.from, '--from');
+  if (from > to) throw new CliFailure('--from must not be larger than --to', EXIT.usage);
+  return {
+    ...consistencyProofJson(tree, from, to),
+    oldRoot: toBase64(tree.root(from)),
+    newRoot: toBase64(tree.root(to)),
+  };
+}
+
 export interface Verification {
   readonly size: number;
   readonly root: string;
@@ -82,12 +132,7 @@ export interface Verification {
  * consistency proof from its size to the log's is built and verified).
  */
 export function verifyLog(log: readonly RecordedEvent[], key: string, keptCheckpoint?: string): Verification {
-  let tree: MerkleTree;
-  try {
-    tree = createMerkleTree(eventLeafHashes(log));
-  } catch (error) {
-    throw new CliFailure(`the log is out of order: ${(error as Error).message}`, EXIT.failed);
-  }
+  const tree = treeOf(log);
   let recorded = 0;
   for (const e of log) {
     if (e.type !== CHECKPOINT_SIGNED) continue;
