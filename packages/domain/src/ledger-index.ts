@@ -21,6 +21,8 @@ export interface LedgerIndex {
   readonly values: Map<string, History<Value | null>>;
   /** The periods that have values, by indicator (derived from `values`). */
   readonly valuePeriods: Map<string, Set<Period>>;
+  /** Every unit that has ever had a parent, by parent (derived from `units`): rankings under a parent start here. */
+  readonly unitsByParent: Map<string, Set<string>>;
   /** When set, every version recorded is also pushed here, for a projection to persist. */
   journal?: FactVersion[];
 }
@@ -46,11 +48,17 @@ export function restoreVersion(index: LedgerIndex, version: FactVersion): void {
   const map = index[kind] as Map<string, History<unknown>>;
   if (kind === 'values' && !map.has(key)) {
     const [, indicator = '', period = ''] = key.split('\u0000');
-    const periods = index.valuePeriods.get(indicator);
-    if (periods) periods.add(period);
-    else index.valuePeriods.set(indicator, new Set([period]));
+    addTo(index.valuePeriods, indicator, period);
   }
+  if (kind === 'units')
+    for (const { parentId } of (value as Unit).names) if (parentId) addTo(index.unitsByParent, parentId, key);
   record(map, key, position, value);
+}
+
+function addTo(map: Map<string, Set<string>>, key: string, item: string): void {
+  const set = map.get(key);
+  if (set) set.add(item);
+  else map.set(key, new Set([item]));
 }
 
 export function restoreLogEntry(index: LedgerIndex, position: number, recordedAtMs: number): void {
@@ -69,6 +77,7 @@ export const createLedgerIndex = (): LedgerIndex => ({
   targets: new Map(),
   values: new Map(),
   valuePeriods: new Map(),
+  unitsByParent: new Map(),
 });
 
 export const targetKey = (indicator: string, period: Period, unitId: string | null) =>

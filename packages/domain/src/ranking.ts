@@ -29,7 +29,7 @@ export interface Ranking {
 export function rank(view: LedgerView, methodology: Methodology, period: Period, parentId?: string): Ranking {
   const { start, end } = periodRange(period);
   const candidates = view
-    .units()
+    .units(parentId)
     .filter((u) => u.level === methodology.level && unitExistedDuring(u, start, end))
     .map((unit) => ({ unit, named: unitNameFor(unit, end) }))
     .filter(({ named }) => parentId === undefined || named.parentId === parentId);

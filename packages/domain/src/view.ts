@@ -7,8 +7,11 @@ import { type Period, periodRange, periodYear } from './period.ts';
 export interface LedgerView {
   readonly position: number;
   unit(unitId: string): Unit | undefined;
-  /** All units known at this position, by unit id. */
-  units(): Unit[];
+  /**
+   * The units known at this position, by unit id; with a parent, only those that have had that
+   * parent at some time (callers check the parent in effect for their period).
+   */
+  units(parentId?: string): Unit[];
   indicator(code: string): Indicator | undefined;
   /**
    * The methodology version in force: the last one published (as of this position) that applies
@@ -36,10 +39,11 @@ export function viewAt(index: LedgerIndex, position: number = headPosition(index
   return {
     position,
     unit: (unitId) => versionAt(index.units.get(unitId), position),
-    units: () => {
+    units: (parentId) => {
       const out: Unit[] = [];
-      for (const history of index.units.values()) {
-        const unit = versionAt(history, position);
+      const ids = parentId === undefined ? index.units.keys() : (index.unitsByParent.get(parentId) ?? []);
+      for (const id of ids) {
+        const unit = versionAt(index.units.get(id), position);
         if (unit) out.push(unit);
       }
       return out.sort((a, b) => (a.unitId < b.unitId ? -1 : a.unitId > b.unitId ? 1 : 0));

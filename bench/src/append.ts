@@ -1,0 +1,43 @@
+import { rmSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
+import { generateBatches } from './generate.ts';
+
+export interface AppendResult {
+  readonly events: number;
+  /** Wall time of generation plus appends. */
+  readonly seconds: number;
+  /** Time inside store.append only (serialization, checks, insert, fsync on commit). */
+  readonly appendSeconds: number;
+  readonly eventsPerSecond: number;
+  readonly appendEventsPerSecond: number;
+}
+
+/** Workload 1a: writes a fresh data set of `events` events through the store port, in batches. */
+export async function appendDataset(
+  path: string,
+  events: number,
+  seed: number,
+  batchSize: number,
+): Promise<AppendResult> {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+  const store = getSQLiteEventStore({ path });
+  let appendMs = 0;
+  let written = 0;
+  const started = performance.now();
+  for (const batch of generateBatches({ events, seed, batchSize })) {
+    const t = performance.now();
+    await store.append(batch.requests, { recordedAt: batch.recordedAt });
+    appendMs += performance.now() - t;
+    written += batch.count;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await store.close();
+  return {
+    events: written,
+    seconds,
+    appendSeconds: appendMs / 1000,
+    eventsPerSecond: written / seconds,
+    appendEventsPerSecond: written / (appendMs / 1000),
+  };
+}

@@ -1,0 +1,120 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { rmSync } from 'node:fs';
+import {
+  COMMUNES,
+  communeId,
+  INDICATORS,
+  indicatorCode,
+  lowerIsBetter,
+  MAX_POINTS,
+  METHODOLOGY_ID,
+  PROVINCES,
+  parentOf,
+  provinceId,
+  targetValue,
+} from './scale-model.ts';
+
+const NODE = [process.execPath, '--experimental-strip-types', '--disable-warning=ExperimentalWarning'];
+
+/** The reference data of the scale model, as ingestion commands (one POST /v1/batch). */
+function referenceCommands() {
+  const commands: { type: string; body: Record<string, unknown> }[] = [];
+  for (let p = 0; p < PROVINCES; p++)
+    commands.push({ type: 'unit', body: { id: provinceId(p), name: `Tỉnh ${p + 1}`, level: 'province' } });
+  for (let c = 0; c < COMMUNES; c++)
+    commands.push({
+      type: 'unit',
+      body: { id: communeId(c), name: `Xã ${c + 1}`, level: 'commune', parentId: parentOf(c) },
+    });
+  for (let i = 0; i < INDICATORS; i++) {
+    const direction = lowerIsBetter(i) ? 'lower-is-better' : 'higher-is-better';
+    commands.push({
+      type: 'indicator',
+      body: { code: indicatorCode(i), name: `Chỉ số ${i + 1}`, measure: 'percent', direction },
+    });
+    commands.push({
+      type: 'target',
+      body: { indicator: indicatorCode(i), period: '2030', value: targetValue(i), authority: 'Bộ Nội vụ' },
+    });
+  }
+  const indicators = Array.from({ length: INDICATORS }, (_, i) => ({
+    indicator: indicatorCode(i),
+    maxPoints: MAX_POINTS,
+    rule: { kind: 'attainment' },
+  }));
+  commands.push({
+    type: 'methodology',
+    body: { id: METHODOLOGY_ID, name: 'Chỉ số CCHC cấp xã', level: 'commune', indicators },
+  });
+  return commands;
+}
+
+async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
+  rmSync(dataDir, { recursive: true, force: true });
+  const server = spawn(NODE[0] as string, [...NODE.slice(1), 'services/all-in-one/src/main.ts'], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LEDGER_DATA_DIR: dataDir,
+      LEDGER_DEMO: 'off',
+      LOG_LEVEL: 'warn',
+      LEDGER_CHECKPOINT_INTERVAL: '0',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return server;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the all-in-one server did not start');
+}
+
+export interface HttpResult {
+  readonly requestsPerSecond: number;
+  readonly eventsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly non2xx: number;
+  readonly errors: number;
+}
+
+/**
+ * Workloads 1b (mode single: POST /v1/submissions) and 1c (mode batch: POST /v1/batch of 500):
+ * the all-in-one server on an empty data dir with the scale model's reference data, loaded by
+ * autocannon from a separate process.
+ */
+export async function httpLoad(
+  mode: 'single' | 'batch',
+  seconds: number,
+  connections: number,
+): Promise<HttpResult> {
+  const port = 18_080;
+  const server = await startServer(`.cache/bench/http-${mode}`, port);
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    const ref = await fetch(`${url}/v1/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ commands: referenceCommands() }),
+    });
+    if (!ref.ok) throw new Error(`reference data refused: ${ref.status} ${await ref.text()}`);
+    const load = spawn(
+      NODE[0] as string,
+      [...NODE.slice(1), 'bench/src/http-load.ts', url, mode, String(seconds), String(connections)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    load.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    await once(load, 'exit');
+    return JSON.parse(out.trim().split('\n').at(-1) as string) as HttpResult;
+  } finally {
+    server.kill('SIGTERM');
+    await once(server, 'exit');
+  }
+}

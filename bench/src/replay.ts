@@ -1,0 +1,71 @@
+import { rmSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { getInProcessBus } from '@ledger/bus';
+import {
+  createLedgerIndex,
+  evolve,
+  isLedgerEventType,
+  type LedgerIndex,
+  parseEventBody,
+} from '@ledger/domain';
+import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
+import { createLogger } from '@ledger/http';
+import { createProjection } from '@ledger/projection';
+import { sampleRss } from './stats.ts';
+
+export interface ReplayResult {
+  readonly events: number;
+  readonly seconds: number;
+  readonly eventsPerSecond: number;
+  readonly peakRssMiB: number;
+  readonly index: LedgerIndex;
+}
+
+/**
+ * Workload 2, "rebuild": the projection service's own start on an empty read model — it reads the
+ * store in pages of 5,000, validates each event (zod), folds it into the as-of index, hashes its
+ * transparency-log leaf into the Merkle tree and commits each page's fact versions, log entries
+ * and checkpoint to projection.sqlite. The same code path as POST /v1/ops/projections/…/rebuild.
+ */
+export async function rebuildProjection(storePath: string, projectionPath: string): Promise<ReplayResult> {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(projectionPath + suffix, { force: true });
+  const store = getSQLiteEventStore({ path: storePath });
+  const projection = createProjection({
+    store,
+    bus: getInProcessBus(),
+    logger: createLogger('bench', 'warn'),
+    path: projectionPath,
+  });
+  const rss = sampleRss();
+  const started = performance.now();
+  await projection.start();
+  const seconds = (performance.now() - started) / 1000;
+  const peakRssMiB = rss.stop();
+  const index = projection.index;
+  await projection.stop();
+  await store.close();
+  const events = index.positions.length;
+  return { events, seconds, eventsPerSecond: events / seconds, peakRssMiB, index };
+}
+
+/** Workload 2, "fold only": pages from the store, zod validation and evolve, nothing persisted. */
+export async function foldOnly(storePath: string, pageSize = 5_000): Promise<ReplayResult> {
+  const store = getSQLiteEventStore({ path: storePath });
+  const index = createLedgerIndex();
+  const rss = sampleRss();
+  const started = performance.now();
+  for (let after = 0; ; ) {
+    const page = await store.readAll({ after, limit: pageSize });
+    for (const event of page) {
+      const body = isLedgerEventType(event.type) ? parseEventBody(event.type, event.data) : undefined;
+      evolve(index, body ? { ...event, ...body } : event);
+    }
+    if (page.length < pageSize) break;
+    after = (page.at(-1) as { position: number }).position;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const peakRssMiB = rss.stop();
+  await store.close();
+  const events = index.positions.length;
+  return { events, seconds, eventsPerSecond: events / seconds, peakRssMiB, index };
+}

@@ -1,0 +1,39 @@
+/**
+ * One run of one workload in a fresh process (so peak RSS is this run's own), printing one JSON
+ * line. main.ts spawns it K times and takes medians.
+ *   run.ts append <events> <path>      run.ts replay <events> <storePath> <queries>
+ *   run.ts fold <events> <storePath> <queries>      run.ts http-single|http-batch 0 <seconds>
+ */
+import { appendDataset } from './append.ts';
+import { asOfRankings } from './asof.ts';
+import { httpLoad } from './http.ts';
+import { foldOnly, rebuildProjection } from './replay.ts';
+
+const [workload, eventsArg, path = '', queriesArg = '2000', seedArg = '6'] = process.argv.slice(2);
+const events = Number(eventsArg);
+const seed = Number(seedArg);
+
+switch (workload) {
+  case 'append': {
+    console.log(JSON.stringify(await appendDataset(path, events, seed, 5_000)));
+    break;
+  }
+  case 'replay':
+  case 'fold': {
+    const { index, ...replay } =
+      workload === 'replay' ? await rebuildProjection(path, `${path}.projection`) : await foldOnly(path);
+    const asOf = asOfRankings(index, Number(queriesArg), seed);
+    console.log(JSON.stringify({ ...replay, asOf }));
+    break;
+  }
+  case 'http-single':
+  case 'http-batch': {
+    const single = workload === 'http-single';
+    console.log(
+      JSON.stringify(await httpLoad(single ? 'single' : 'batch', Number(path || 15), single ? 16 : 2)),
+    );
+    break;
+  }
+  default:
+    throw new Error(`unknown workload ${workload}`);
+}
