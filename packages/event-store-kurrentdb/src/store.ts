@@ -12,15 +12,17 @@ import {
   streamNameFilter,
 } from '@kurrent/kurrentdb-client';
 import type { RecordedEvent } from '@ledger/domain';
-import type {
-  AppendOptions,
-  AppendRequest,
-  AppendResult,
-  EventStore,
-  LogHead,
-  ReadAllOptions,
-  ReadStreamOptions,
-  Subscription,
+import {
+  APPENDED,
+  type AppendOptions,
+  type AppendRequest,
+  type AppendResult,
+  type EventStore,
+  type LogHead,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type Subscription,
+  startSubscription,
 } from '@ledger/event-store';
 import {
   alreadyRecorded,
@@ -46,7 +48,6 @@ import {
 import { explainAppendError, isConflict, isStreamNotFound, isTransient } from './errors.ts';
 import { names as makeNames } from './naming.ts';
 import { ClockIndex, Sequencer } from './positions.ts';
-import { APPENDED, startSubscription } from './subscription.ts';
 
 export interface KurrentDBEventStoreOptions {
   /** `kurrentdb://host:2113?tls=false`, `kurrentdb+discover://…` for a cluster (or `esdb://…`). */

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { DatabaseSync } from 'node:sqlite';
 import type { RecordedEvent } from '@ledger/domain';
 import {
+  APPENDED,
   type AppendedEvent,
   type AppendOptions,
   type AppendRequest,
@@ -15,12 +16,12 @@ import {
   type ReadStreamOptions,
   type Subscription,
   satisfies,
+  startSubscription,
   WrongExpectedRevision,
 } from '@ledger/event-store';
 import { appendedOf, flatten, type PendingEvent, type RecordedRef } from './append.ts';
 import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from './rows.ts';
 import { prepareDatabase } from './schema.ts';
-import { APPENDED, startSubscription } from './subscription.ts';
 
 export interface SQLiteEventStoreOptions {
   /** file path, or ':memory:' */

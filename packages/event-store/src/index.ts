@@ -1,3 +1,4 @@
 export * from './errors.ts';
 export * from './port.ts';
 export * from './rules.ts';
+export * from './subscription.ts';

@@ -1,18 +1,18 @@
 import type { EventEmitter } from 'node:events';
 import type { RecordedEvent } from '@ledger/domain';
-import type { SubscribeOptions, Subscription } from '@ledger/event-store';
+import type { SubscribeOptions, Subscription } from './port.ts';
 
 export const APPENDED = 'appended';
 
 export interface SubscriptionSource {
-  /** Ledger events with position > after, in position order, at most limit of them. */
-  readonly read: (after: number, limit: number) => Promise<RecordedEvent[]>;
-  /** Emits APPENDED when something may have been appended (this store's appends, the clock stream's live subscription). */
+  /** Events with position > after, in position order, at most limit of them. */
+  readonly read: (after: number, limit: number) => RecordedEvent[] | Promise<RecordedEvent[]>;
+  /** Emits APPENDED when something may have been appended (the store's own appends, a server's live feed). */
   readonly signal: EventEmitter;
   /** How long to sleep on an empty read when no signal comes (a safety net under the live subscription). */
   readonly pollIntervalMs: number;
-  /** A dropped connection or a leader change: retried from the checkpoint instead of stopping. */
-  readonly isTransient: (error: unknown) => boolean;
+  /** A dropped connection or a leader change: retried from the checkpoint instead of stopping. Default: none is. */
+  readonly isTransient?: (error: unknown) => boolean;
   /** Told once per outage, when reads start failing transiently. */
   readonly onOutage?: (error: unknown) => void;
 }
@@ -21,7 +21,7 @@ const DEFAULT_BATCH_SIZE = 500;
 const MAX_RETRY_DELAY_MS = 5_000;
 
 /**
- * A catch-up subscription built on reads: reads a batch after the checkpoint, hands it over, waits
+ * The catch-up subscription every adapter builds on its reads: reads a batch after the checkpoint, hands it over, waits
  * for it to be handled, and moves the checkpoint to its last event; on an empty read it sleeps until
  * a signal (or the poll interval). A transient failure (the connection dropped, the leader changed)
  * is retried with backoff from the last delivered position, so nothing is lost or delivered twice.
@@ -65,7 +65,7 @@ export function startSubscription(source: SubscriptionSource, options: Subscribe
         try {
           batch = await source.read(checkpoint, batchSize);
         } catch (error) {
-          if (closed || !source.isTransient(error)) throw error;
+          if (closed || !source.isTransient?.(error)) throw error;
           if (failures === 0) source.onOutage?.(error);
           failures++;
           await sleep(Math.min(50 * 2 ** Math.min(failures, 10), MAX_RETRY_DELAY_MS));
