@@ -17,10 +17,15 @@ export interface LedgerIndex {
   readonly indicators: Map<string, History<Indicator>>;
   readonly methodologies: Map<string, History<Methodology>>;
   readonly targets: Map<string, History<Target>>;
-  /** null after a retraction: no value in force. */
-  readonly values: Map<string, History<Value | null>>;
+  /**
+   * Values by unit, then by `${indicator}\u0000${period}`; null after a retraction (no value in
+   * force). Two levels keep the map a query touches small: a ranking reads one unit's values at a time.
+   */
+  readonly values: Map<string, Map<string, History<Value | null>>>;
   /** The periods that have values, by indicator (derived from `values`). */
   readonly valuePeriods: Map<string, Set<Period>>;
+  /** Indicators that have a unit's own target for some period (derived from `targets`). */
+  readonly unitTargetIndicators: Set<string>;
   /** Every unit that has ever had a parent, by parent (derived from `units`): rankings under a parent start here. */
   readonly unitsByParent: Map<string, Set<string>>;
   /** When set, every version recorded is also pushed here, for a projection to persist. */
@@ -46,10 +51,24 @@ function put(index: LedgerIndex, kind: FactKind, key: string, position: number, 
 export function restoreVersion(index: LedgerIndex, version: FactVersion): void {
   const { kind, key, position, value } = version;
   const map = index[kind] as Map<string, History<unknown>>;
-  if (kind === 'values' && !map.has(key)) {
-    const [, indicator = '', period = ''] = key.split('\u0000');
-    addTo(index.valuePeriods, indicator, period);
+  if (kind === 'values') {
+    const cut = key.indexOf('\u0000');
+    const unitId = key.slice(0, cut);
+    const rest = key.slice(cut + 1);
+    let byUnit = index.values.get(unitId);
+    if (!byUnit) {
+      byUnit = new Map();
+      index.values.set(unitId, byUnit);
+    }
+    if (!byUnit.has(rest)) {
+      const [indicator = '', period = ''] = rest.split('\u0000');
+      addTo(index.valuePeriods, indicator, period);
+    }
+    record(byUnit, rest, position, value as Value | null);
+    return;
   }
+  if (kind === 'targets' && (value as Target).unitId !== null)
+    index.unitTargetIndicators.add((value as Target).indicator);
   if (kind === 'units')
     for (const { parentId } of (value as Unit).names) if (parentId) addTo(index.unitsByParent, parentId, key);
   record(map, key, position, value);
@@ -78,10 +97,15 @@ export const createLedgerIndex = (): LedgerIndex => ({
   values: new Map(),
   valuePeriods: new Map(),
   unitsByParent: new Map(),
+  unitTargetIndicators: new Set(),
 });
 
 export const targetKey = (indicator: string, period: Period, unitId: string | null) =>
   `${indicator}\u0000${period}\u0000${unitId ?? ''}`;
+/** The versions of one value: a unit's indicator for a period. */
+export const valueHistory = (index: LedgerIndex, unitId: string, indicator: string, period: Period) =>
+  index.values.get(unitId)?.get(`${indicator}\u0000${period}`);
+
 export const valueKey = (unitId: string, indicator: string, period: Period) =>
   `${unitId}\u0000${indicator}\u0000${period}`;
 
@@ -172,7 +196,7 @@ function applyFact(index: LedgerIndex, e: LedgerRecordedEvent): void {
     case 'ledger.value-corrected.v1': {
       const d = e.data;
       const key = valueKey(d.unitId, d.indicator, d.period);
-      const prev = latest(index.values.get(key));
+      const prev = latest(valueHistory(index, d.unitId, d.indicator, d.period));
       if (!prev || prev.submissionId !== d.submissionId)
         throw new RangeError(`correction of submission ${d.submissionId}, which is not in force`);
       put(index, 'values', key, at, {

@@ -1,6 +1,6 @@
 import type { Indicator, Methodology, Target, Unit, Value } from './facts.ts';
 import { lastAtOrBefore, versionAt } from './history.ts';
-import { headPosition, type LedgerIndex, targetKey, valueKey } from './ledger-index.ts';
+import { headPosition, type LedgerIndex, targetKey, valueHistory } from './ledger-index.ts';
 import { type Period, periodRange, periodYear } from './period.ts';
 
 /** The ledger as it stood at one log position. */
@@ -35,7 +35,10 @@ export function positionAsOf(index: LedgerIndex, instantMs: number): number {
 
 export function viewAt(index: LedgerIndex, position: number = headPosition(index)): LedgerView {
   const targetAt = (indicator: string, period: Period, unitId: string | null) =>
-    versionAt(index.targets.get(targetKey(indicator, period, unitId)), position);
+    // Most indicators have only general targets: skip the unit's own lookup when none exists.
+    unitId !== null && !index.unitTargetIndicators.has(indicator)
+      ? undefined
+      : versionAt(index.targets.get(targetKey(indicator, period, unitId)), position);
   return {
     position,
     unit: (unitId) => versionAt(index.units.get(unitId), position),
@@ -69,6 +72,6 @@ export function viewAt(index: LedgerIndex, position: number = headPosition(index
       );
     },
     value: (unitId, indicator, period) =>
-      versionAt(index.values.get(valueKey(unitId, indicator, period)), position) ?? undefined,
+      versionAt(valueHistory(index, unitId, indicator, period), position) ?? undefined,
   };
 }
