@@ -19,6 +19,7 @@ import {
   type AppendResult,
   type EventStore,
   type LogHead,
+  normalizeAppendOptions,
   type ReadAllOptions,
   type ReadStreamOptions,
   type Subscription,
@@ -30,7 +31,6 @@ import {
   exactState,
   firstRefusal,
   flatten,
-  normalizeRecordedAt,
   planAppend,
 } from './append-plan.ts';
 import { type LedgerClient, openClient } from './client.ts';
@@ -175,10 +175,7 @@ export function getKurrentDBEventStore(
 
   const append = async (requests: readonly AppendRequest[], appendOptions?: AppendOptions) => {
     assertOpen();
-    const requestedAt =
-      appendOptions?.recordedAt === undefined ? undefined : normalizeRecordedAt(appendOptions.recordedAt);
-    const derivedFrom =
-      appendOptions?.derivedFrom === undefined ? undefined : normalizeRecordedAt(appendOptions.derivedFrom);
+    const { requestedAt, derivedFrom } = normalizeAppendOptions(appendOptions);
     const pending = flatten(requests);
     if (pending.length === 0) return { events: [], alreadyRecorded: false };
 

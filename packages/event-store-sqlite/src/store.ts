@@ -11,7 +11,7 @@ import {
   assignRecordedAt,
   type EventStore,
   type LogHead,
-  normalizeRecordedAt,
+  normalizeAppendOptions,
   type ReadAllOptions,
   type ReadStreamOptions,
   type Subscription,
@@ -158,10 +158,7 @@ export function getSQLiteEventStore(
 
   const append = (requests: readonly AppendRequest[], appendOptions?: AppendOptions): AppendResult => {
     assertOpen();
-    const requestedAt =
-      appendOptions?.recordedAt === undefined ? undefined : normalizeRecordedAt(appendOptions.recordedAt);
-    const derivedFrom =
-      appendOptions?.derivedFrom === undefined ? undefined : normalizeRecordedAt(appendOptions.derivedFrom);
+    const { requestedAt, derivedFrom } = normalizeAppendOptions(appendOptions);
     const pending = flatten(requests);
     if (pending.length === 0) return { events: [], alreadyRecorded: false };
 

@@ -1,5 +1,5 @@
 import { DuplicateEventId, RecordedAtConflict } from './errors.ts';
-import type { AppendedEvent, ExpectedRevision } from './port.ts';
+import type { AppendedEvent, AppendOptions, ExpectedRevision } from './port.ts';
 
 /**
  * The append rules every adapter applies, written once: how an expected revision is checked, how
@@ -36,6 +36,12 @@ export function normalizeRecordedAt(value: string): string {
   }
   return new Date(ms).toISOString();
 }
+
+/** The append options' instants, normalized (a malformed one is a TypeError before anything is read). */
+export const normalizeAppendOptions = (options: AppendOptions | undefined) => ({
+  requestedAt: options?.recordedAt === undefined ? undefined : normalizeRecordedAt(options.recordedAt),
+  derivedFrom: options?.derivedFrom === undefined ? undefined : normalizeRecordedAt(options.derivedFrom),
+});
 
 export type RecordedAtDecision =
   | { readonly recordedAt: string; readonly conflict?: undefined }
