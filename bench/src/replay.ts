@@ -1,13 +1,7 @@
 import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { getInProcessBus } from '@ledger/bus';
-import {
-  createLedgerIndex,
-  evolve,
-  isLedgerEventType,
-  type LedgerIndex,
-  parseEventBody,
-} from '@ledger/domain';
+import { createLedgerIndex, foldRecorded, type LedgerIndex } from '@ledger/domain';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { createLogger } from '@ledger/http';
 import { createProjection } from '@ledger/projection';
@@ -56,10 +50,7 @@ export async function foldOnly(storePath: string, pageSize = 5_000): Promise<Rep
   const started = performance.now();
   for (let after = 0; ; ) {
     const page = await store.readAll({ after, limit: pageSize });
-    for (const event of page) {
-      const body = isLedgerEventType(event.type) ? parseEventBody(event.type, event.data) : undefined;
-      evolve(index, body ? { ...event, ...body } : event);
-    }
+    for (const event of page) foldRecorded(index, event);
     if (page.length < pageSize) break;
     after = (page.at(-1) as { position: number }).position;
   }

@@ -1,14 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createLedgerIndex,
-  evolve,
-  isLedgerEventType,
-  parseEventBody,
-  type RecordedEvent,
-  viewAt,
-} from '@ledger/domain';
+import { createLedgerIndex, foldRecorded, type RecordedEvent, viewAt } from '@ledger/domain';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { rankingReport } from '@ledger/reports';
 import { expectedScoreEvents } from '@ledger/scoring';
@@ -73,10 +66,7 @@ export async function readLog(storePath: string): Promise<RecordedEvent[]> {
 /** A full replay: every event of the log folded into a fresh index, then ranked. */
 export function replayRanking(log: readonly RecordedEvent[], methodologyId: string, period: string) {
   const index = createLedgerIndex();
-  for (const e of log) {
-    const body = isLedgerEventType(e.type) ? parseEventBody(e.type, e.data) : undefined;
-    evolve(index, body ? { ...e, ...body } : e);
-  }
+  for (const e of log) foldRecorded(index, e);
   return rankingReport(viewAt(index), methodologyId, period);
 }
 

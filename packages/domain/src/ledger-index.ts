@@ -1,5 +1,5 @@
 import type { RecordedEvent } from './envelope.ts';
-import type { LedgerEventBody } from './events.ts';
+import { isLedgerEventType, type LedgerEventBody, parseEventBody } from './events.ts';
 import type { EventRef, Indicator, Methodology, Target, Unit, Value } from './facts.ts';
 import { type History, record } from './history.ts';
 import type { Period } from './period.ts';
@@ -133,6 +133,18 @@ export function evolve(index: LedgerIndex, event: RecordedEvent): void {
   applyFact(index, event as LedgerRecordedEvent);
   index.positions.push(event.position);
   index.recordedAtMs.push(Date.parse(event.recordedAt));
+}
+
+/**
+ * Folds an event as the store returned it: a ledger event is first checked against its schema
+ * (a ZodError if it does not match), then folded. Returns the event with its typed body. An event
+ * that cannot be applied throws and leaves the index unchanged.
+ */
+export function foldRecorded(index: LedgerIndex, event: RecordedEvent): RecordedEvent {
+  const body = isLedgerEventType(event.type) ? parseEventBody(event.type, event.data) : undefined;
+  const typed = body ? { ...event, ...body } : event;
+  evolve(index, typed);
+  return typed;
 }
 
 function applyFact(index: LedgerIndex, e: LedgerRecordedEvent): void {

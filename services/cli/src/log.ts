@@ -1,13 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  createLedgerIndex,
-  evolve,
-  isLedgerEventType,
-  type LedgerIndex,
-  parseEventBody,
-  type RecordedEvent,
-} from '@ledger/domain';
+import { createLedgerIndex, foldRecorded, type LedgerIndex, type RecordedEvent } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { SingleBar } from 'cli-progress';
@@ -62,8 +55,7 @@ export function fold(log: readonly RecordedEvent[]): LedgerIndex {
   const index = createLedgerIndex();
   for (const e of log) {
     try {
-      const body = isLedgerEventType(e.type) ? parseEventBody(e.type, e.data) : undefined;
-      evolve(index, body ? { ...e, ...body } : e);
+      foldRecorded(index, e);
     } catch (error) {
       throw new CliFailure(
         `event ${e.eventId} at position ${e.position} cannot be applied: ${(error as Error).message}`,

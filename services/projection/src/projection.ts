@@ -1,13 +1,11 @@
 import { renameSync, rmSync } from 'node:fs';
 import { type Bus, type Consumer, topics } from '@ledger/bus';
 import {
-  evolve,
   type FactVersion,
+  foldRecorded,
   headPosition,
-  isLedgerEventType,
   type LedgerIndex,
   lastAtOrBefore,
-  parseEventBody,
   type RecordedEvent,
 } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
@@ -131,8 +129,7 @@ export function createProjection(deps: {
       for (const [i, event] of fresh.entries()) {
         if (hooks && i === Math.floor(fresh.length / 2) && i > 0) crash('mid-batch');
         try {
-          const body = isLedgerEventType(event.type) ? parseEventBody(event.type, event.data) : undefined;
-          evolve(gen.index, body ? { ...event, ...body } : event);
+          foldRecorded(gen.index, event);
           const leafHash = eventLeafHash(event);
           gen.tree.append(leafHash);
           log.push({ position: event.position, recordedAtMs: Date.parse(event.recordedAt), leafHash });

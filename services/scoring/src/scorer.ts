@@ -1,7 +1,7 @@
 import {
   computeScore,
   createLedgerIndex,
-  evolve,
+  foldRecorded,
   headPosition,
   isLedgerEventType,
   type LedgerIndex,
@@ -41,9 +41,7 @@ export function createScorer(): Scorer {
     index,
     fold: (event) => {
       if (event.position <= headPosition(index)) return;
-      const body = isLedgerEventType(event.type) ? parseEventBody(event.type, event.data) : undefined;
-      const e = (body ? { ...event, ...body } : event) as LedgerRecordedEvent;
-      evolve(index, e);
+      const e = foldRecorded(index, event) as LedgerRecordedEvent;
       if (e.type === SCORE_COMPUTED) {
         const { computedFrom: _, ...score } = e.data;
         lastScores.set(scoreKeyOf(score), fingerprint(score));
