@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { getInProcessBus } from '@ledger/bus';
 import { createLedgerIndex, foldRecorded, type LedgerIndex } from '@ledger/domain';
+import { readPages } from '@ledger/event-store';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { createLogger } from '@ledger/http';
 import { createProjection } from '@ledger/projection';
@@ -48,12 +49,8 @@ export async function foldOnly(storePath: string, pageSize = 5_000): Promise<Rep
   const index = createLedgerIndex();
   const rss = sampleRss();
   const started = performance.now();
-  for (let after = 0; ; ) {
-    const page = await store.readAll({ after, limit: pageSize });
+  for await (const page of readPages(store, 0, pageSize))
     for (const event of page) foldRecorded(index, event);
-    if (page.length < pageSize) break;
-    after = (page.at(-1) as { position: number }).position;
-  }
   const seconds = (performance.now() - started) / 1000;
   const peakRssMiB = rss.stop();
   await store.close();

@@ -1,4 +1,5 @@
 export * from './errors.ts';
+export * from './pages.ts';
 export * from './port.ts';
 export * from './rules.ts';
 export * from './subscription.ts';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLedgerIndex, foldRecorded, type LedgerIndex, type RecordedEvent } from '@ledger/domain';
-import type { EventStore } from '@ledger/event-store';
+import { type EventStore, readPages } from '@ledger/event-store';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { SingleBar } from 'cli-progress';
 import { CliFailure, EXIT } from './failure.ts';
@@ -40,11 +40,9 @@ export async function readLog(store: EventStore, pageSize = 10_000): Promise<Rec
   const head = await store.head();
   const bar = progress('reading the log', head.position);
   const log: RecordedEvent[] = [];
-  for (;;) {
-    const page = await store.readAll({ after: log.at(-1)?.position ?? 0, limit: pageSize });
+  for await (const page of readPages(store, 0, pageSize)) {
     log.push(...page);
     bar.update(log.length);
-    if (page.length < pageSize) break;
   }
   bar.stop();
   return log;

@@ -1,5 +1,5 @@
 import { createWriteState, evolveWriteState, type WriteState } from '@ledger/domain';
-import type { EventStore } from '@ledger/event-store';
+import { type EventStore, readPages } from '@ledger/event-store';
 
 /**
  * The latest state commands are decided against, kept level with the store by reading what was
@@ -17,14 +17,12 @@ export function createWriteModel(store: EventStore, pageSize = 10_000): WriteMod
   return {
     state,
     catchUp: async () => {
-      for (;;) {
-        const events = await store.readAll({ after: position, limit: pageSize });
+      for await (const events of readPages(store, position, pageSize))
         for (const e of events) {
           evolveWriteState(state, e.streamId, e);
           position = e.position;
         }
-        if (events.length < pageSize) return position;
-      }
+      return position;
     },
   };
 }

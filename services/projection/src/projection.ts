@@ -8,7 +8,7 @@ import {
   lastAtOrBefore,
   type RecordedEvent,
 } from '@ledger/domain';
-import type { EventStore } from '@ledger/event-store';
+import { type EventStore, readPages } from '@ledger/event-store';
 import type { Logger } from '@ledger/http';
 import { eventLeafHash, type MerkleTree } from '@ledger/transparency-log';
 import { type LogEntry, openReadModelDb, type ReadModelDb } from './read-model-db.ts';
@@ -166,11 +166,9 @@ export function createProjection(deps: {
   const catchUp = async (gen: Generation, progress: (position: number, head: number) => void) => {
     const head = (await store.head()).position;
     let lastLog = Date.now();
-    for (;;) {
-      const events = await store.readAll({ after: headPosition(gen.index), limit: pageSize });
+    for await (const events of readPages(store, headPosition(gen.index), pageSize)) {
       await serial(() => (gen === current ? applyLive(events) : applyTo(gen, events)));
       if (status === 'failed' && gen === current) return;
-      if (events.length < pageSize) return;
       if (Date.now() - lastLog > 1_000) {
         lastLog = Date.now();
         progress(headPosition(gen.index), head);
@@ -200,11 +198,7 @@ export function createProjection(deps: {
       await catchUp(next, progress);
       // Swap in the queue, so no live batch runs between the last catch-up page and the swap.
       await serial(async () => {
-        for (;;) {
-          const rest = await store.readAll({ after: headPosition(next.index), limit: pageSize });
-          applyTo(next, rest);
-          if (rest.length < pageSize) break;
-        }
+        for await (const rest of readPages(store, headPosition(next.index), pageSize)) applyTo(next, rest);
         const old = live();
         old.db.close();
         next.db.close();

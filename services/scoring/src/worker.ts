@@ -1,6 +1,6 @@
 import { type Bus, type Consumer, topics } from '@ledger/bus';
 import { headPosition, type RecordedEvent } from '@ledger/domain';
-import type { AppendRequest, EventStore } from '@ledger/event-store';
+import { type AppendRequest, type EventStore, readPages } from '@ledger/event-store';
 import type { Logger } from '@ledger/http';
 import { deterministicUuidV7 } from './deterministic-id.ts';
 import { createScorer } from './scorer.ts';
@@ -116,11 +116,9 @@ export function createScoringWorker(deps: {
     const head = (await store.head()).position;
     logger.info({ checkpoint: scoredUpTo, head }, 'scoring catching up');
     let lastLog = Date.now();
-    for (;;) {
-      const events = await store.readAll({ after: headPosition(index), limit: pageSize });
+    for await (const events of readPages(store, headPosition(index), pageSize)) {
       for (const e of events) if (e.position <= scoredUpTo) scorer.fold(e);
       await score(events);
-      if (events.length < pageSize) break;
       if (Date.now() - lastLog > 1_000) {
         lastLog = Date.now();
         logger.info({ position: headPosition(index), head }, 'scoring catching up');
