@@ -18,7 +18,7 @@ const header = (m: BusMessage, name: string) =>
 
 /**
  * Integrators' commands from `ledger.commands.v1`: records shaped like the items of POST /v1/batch,
- * `{type, body}`, keyed by unit id. Each is one atomic write. A record that is malformed or
+ * `{type, body}`, keyed by unit id. Each is one atomic write (records of a batch share appends). A record that is malformed or
  * refused goes to `ledger.commands.v1.rejected` and the consumer carries on; a failure of the store
  * stops the consumer, so the record is redelivered after a restart.
  *
@@ -89,8 +89,12 @@ export function startCommandConsumer(deps: {
 
   return bus.consume(topics.commands, {
     groupId: 'ingestion-commands',
+    // The records of a batch are handed to ingestion together, in order, so they share group
+    // commits; offsets are committed only after every one of them is recorded or rejected.
     onMessages: async (messages) => {
-      for (const m of messages) await handle(m);
+      const outcomes = await Promise.allSettled(messages.map(handle));
+      const failure = outcomes.find((o) => o.status === 'rejected');
+      if (failure) throw failure.reason;
     },
     onError: (error) => logger.error({ err: error }, 'command consumer stopped'),
   });

@@ -9,10 +9,17 @@ import {
   RecordedAtSchema,
   Rejection,
   schemaVersionOf,
+  type WriteState,
 } from '@ledger/domain';
-import { type AppendRequest, type EventStore, WrongExpectedRevision } from '@ledger/event-store';
+import {
+  type AppendedEvent,
+  type AppendRequest,
+  type EventStore,
+  WrongExpectedRevision,
+} from '@ledger/event-store';
 import { invalidInput, type Logger } from '@ledger/http';
 import { v7 as uuidv7 } from 'uuid';
+import { createGroupCommitQueue, type Pending, settle } from './group-commit.ts';
 import { findIdempotencyRecord, idempotencyEvent, idempotencyStream, readRecorded } from './idempotency.ts';
 import { createWriteModel } from './write-model.ts';
 
@@ -71,6 +78,34 @@ export class IdempotencyKeyReused extends Error {
 
 /** How often a write is decided again after another writer got in first. */
 const MAX_ATTEMPTS = 4;
+/** The most writes recorded in one append. */
+const MAX_GROUP = 1_000;
+
+/** A write request, parsed, waiting for its turn. */
+interface Write {
+  readonly request: WriteRequest;
+  readonly commands: readonly Command[];
+  readonly recordedAt: string | undefined;
+}
+
+/**
+ * Which writes may share an append: not an import that sets recordedAt (it applies to the whole
+ * append), and not a second write under an idempotency key already in the group (it must see the
+ * first one recorded, to answer from it).
+ */
+const joins = (group: readonly Write[], next: Write): boolean =>
+  next.recordedAt === undefined &&
+  group.every(
+    (w) =>
+      w.recordedAt === undefined &&
+      (next.request.idempotencyKey === undefined || w.request.idempotencyKey !== next.request.idempotencyKey),
+  );
+
+/** A write decided against the state, ready to append, and how to answer once it is recorded. */
+interface Plan {
+  readonly requests: readonly AppendRequest[];
+  readonly decisions: readonly Decision[];
+}
 
 export function createIngestion(deps: {
   store: EventStore;
@@ -80,17 +115,10 @@ export function createIngestion(deps: {
   const { store, logger } = deps;
   const newId = deps.newId ?? uuidv7;
   const model = createWriteModel(store);
-  let queue: Promise<unknown> = Promise.resolve();
 
-  /** Writes from this process run one at a time; other writers are caught by expected revisions. */
-  const serialized = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = queue.then(fn, fn);
-    queue = run.catch(() => undefined);
-    return run;
-  };
-
-  const replay = async (request: WriteRequest, key: string): Promise<WriteOutcome | undefined> => {
-    const record = await findIdempotencyRecord(store, key);
+  const replay = async (request: WriteRequest): Promise<WriteOutcome | undefined> => {
+    if (!request.idempotencyKey) return undefined;
+    const record = await findIdempotencyRecord(store, request.idempotencyKey);
     if (!record) return undefined;
     if (record.requestHash !== request.requestHash) throw new IdempotencyKeyReused();
     const events = await readRecorded(store, record.results);
@@ -98,13 +126,12 @@ export function createIngestion(deps: {
     return { results, replayed: true };
   };
 
-  const attempt = async (request: WriteRequest, commands: readonly Command[], recordedAt?: string) => {
-    await model.catchUp();
-    if (request.idempotencyKey) {
-      const earlier = await replay(request, request.idempotencyKey);
-      if (earlier) return earlier;
-    }
-    const fork = forkWriteState(model.state);
+  /**
+   * Decides the commands against a fork of `state`; only when all are accepted do their events
+   * reach `state`, so a later write in the same group sees them and a refused one leaves no trace.
+   */
+  const plan = (request: WriteRequest, commands: readonly Command[], state: WriteState): Plan => {
+    const fork = forkWriteState(state);
     const ctx = { newId, submissionAddressedBy: request.submissionAddressedBy };
     const decisions = commands.map((command, i): Decision => {
       try {
@@ -115,6 +142,7 @@ export function createIngestion(deps: {
         throw error instanceof Rejection && request.pathOf(i) ? error.under(request.pathOf(i)) : error;
       }
     });
+    for (const d of decisions) evolveWriteState(state, d.streamId, d.event);
 
     const metadata = {
       actor: request.actor,
@@ -149,14 +177,80 @@ export function createIngestion(deps: {
         ],
       });
     }
-    const appended = await store.append(requests, recordedAt ? { recordedAt } : {});
-    const results = decisions.map((d, i) => {
-      const e = appended.events[i];
+    return { requests, decisions };
+  };
+
+  const answer = (planned: Plan, appended: readonly AppendedEvent[]): WriteOutcome => {
+    const results = planned.decisions.map((d, i) => {
+      const e = appended[i];
       if (!e) throw new Error('the store answered with fewer events than were appended');
       return { ...e, type: d.event.type, ...(d.submissionId ? { submissionId: d.submissionId } : {}) };
     });
     return { results, replayed: false };
   };
+
+  /** One write on its own, decided again (up to MAX_ATTEMPTS) when another writer got in first. */
+  const executeAlone = async (write: Write): Promise<WriteOutcome> => {
+    for (let n = 1; ; n++) {
+      try {
+        await model.catchUp();
+        const earlier = await replay(write.request);
+        if (earlier) return earlier;
+        const planned = plan(write.request, write.commands, forkWriteState(model.state));
+        const appended = await store.append(
+          planned.requests,
+          write.recordedAt ? { recordedAt: write.recordedAt } : {},
+        );
+        return answer(planned, appended.events);
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevision) || n >= MAX_ATTEMPTS) throw error;
+        logger.info({ streamId: error.streamId, attempt: n }, 'another writer got in first; deciding again');
+      }
+    }
+  };
+
+  /**
+   * Group commit: the writes waiting together are decided one after another against one fork of
+   * the state and recorded in ONE atomic append (one fsync), each answered with its own events or
+   * its own refusal. If that append fails (another writer got in first, or a racing idempotency
+   * key), each write is redone on its own, so a group never fails a write that would succeed alone.
+   */
+  const executeGroup = async (group: readonly Pending<Write, WriteOutcome>[]): Promise<void> => {
+    if (group.length === 1) return settle(group[0] as Pending<Write, WriteOutcome>, executeAlone);
+    await model.catchUp();
+    const state = forkWriteState(model.state);
+    const planned: { pending: Pending<Write, WriteOutcome>; plan: Plan }[] = [];
+    for (const pending of group) {
+      const { request, commands } = pending.write;
+      try {
+        const earlier = await replay(request);
+        if (earlier) pending.resolve(earlier);
+        else planned.push({ pending, plan: plan(request, commands, state) });
+      } catch (error) {
+        pending.reject(error);
+      }
+    }
+    if (planned.length === 0) return;
+    let appended: readonly AppendedEvent[];
+    try {
+      appended = (await store.append(planned.flatMap((p) => p.plan.requests))).events;
+    } catch (error) {
+      logger.info({ err: error, writes: planned.length }, 'group append refused; recording each write alone');
+      for (const { pending } of planned) await settle(pending, executeAlone);
+      return;
+    }
+    let offset = 0;
+    for (const { pending, plan: p } of planned) {
+      pending.resolve(answer(p, appended.slice(offset, offset + p.requests.length)));
+      offset += p.requests.length;
+    }
+  };
+
+  const queue = createGroupCommitQueue<Write, WriteOutcome>({
+    run: executeGroup,
+    joins,
+    maxGroup: MAX_GROUP,
+  });
 
   return {
     start: async () => {
@@ -166,19 +260,7 @@ export function createIngestion(deps: {
     execute: (request) => {
       const commands = parseCommands(request);
       const recordedAt = parseRecordedAt(request.recordedAt);
-      return serialized(async () => {
-        for (let n = 1; ; n++) {
-          try {
-            return await attempt(request, commands, recordedAt);
-          } catch (error) {
-            if (!(error instanceof WrongExpectedRevision) || n >= MAX_ATTEMPTS) throw error;
-            logger.info(
-              { streamId: error.streamId, attempt: n },
-              'another writer got in first; deciding again',
-            );
-          }
-        }
-      });
+      return queue.enqueue({ request, commands, recordedAt });
     },
   };
 }
