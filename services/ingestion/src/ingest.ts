@@ -201,6 +201,7 @@ export function createIngestion(deps: {
           planned.requests,
           write.recordedAt ? { recordedAt: write.recordedAt } : {},
         );
+        if (!appended.alreadyRecorded) model.appended(planned.requests, appended.events);
         return answer(planned, appended.events);
       } catch (error) {
         if (!(error instanceof WrongExpectedRevision) || n >= MAX_ATTEMPTS) throw error;
@@ -233,7 +234,9 @@ export function createIngestion(deps: {
     if (planned.length === 0) return;
     let appended: readonly AppendedEvent[];
     try {
-      appended = (await store.append(planned.flatMap((p) => p.plan.requests))).events;
+      const requests = planned.flatMap((p) => p.plan.requests);
+      appended = (await store.append(requests)).events;
+      model.appended(requests, appended);
     } catch (error) {
       logger.info({ err: error, writes: planned.length }, 'group append refused; recording each write alone');
       for (const { pending } of planned) await settle(pending, executeAlone);

@@ -36,7 +36,9 @@ export interface LogEntry {
   readonly leafHash: Uint8Array;
 }
 
-const SCHEMA_VERSION = 2;
+// 3: versions are appended in log order with no index (loading reads them in rowid order); a
+// (kind, key, position) key made every commit rewrite pages all over the table.
+const SCHEMA_VERSION = 3;
 
 export function openReadModelDb(path: string): ReadModelDb {
   const db = new DatabaseSync(path);
@@ -60,9 +62,8 @@ export function openReadModelDb(path: string): ReadModelDb {
       position INTEGER PRIMARY KEY, recorded_at_ms INTEGER NOT NULL, leaf_hash BLOB NOT NULL
     );
     CREATE TABLE IF NOT EXISTS versions (
-      kind TEXT NOT NULL, key TEXT NOT NULL, position INTEGER NOT NULL, value TEXT NOT NULL,
-      PRIMARY KEY (kind, key, position)
-    ) WITHOUT ROWID;
+      position INTEGER NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL
+    );
   `);
   const version = (
     db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: number } | undefined
@@ -70,9 +71,7 @@ export function openReadModelDb(path: string): ReadModelDb {
   if (version === undefined)
     db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
 
-  const insertVersion = db.prepare(
-    'INSERT OR IGNORE INTO versions (kind, key, position, value) VALUES (?, ?, ?, ?)',
-  );
+  const insertVersion = db.prepare('INSERT INTO versions (kind, key, position, value) VALUES (?, ?, ?, ?)');
   const insertLog = db.prepare(
     'INSERT OR IGNORE INTO log (position, recorded_at_ms, leaf_hash) VALUES (?, ?, ?)',
   );
@@ -92,7 +91,7 @@ export function openReadModelDb(path: string): ReadModelDb {
         tree.append(row.leaf_hash as Uint8Array);
       }
       for (const row of db
-        .prepare('SELECT kind, key, position, value FROM versions ORDER BY position')
+        .prepare('SELECT kind, key, position, value FROM versions ORDER BY rowid')
         .iterate())
         restoreVersion(index, {
           kind: row.kind as FactVersion['kind'],
