@@ -4,22 +4,11 @@
  * Every request submits values for (commune, indicator, month) cells never submitted before.
  */
 import autocannon from 'autocannon';
-import { COMMUNES, communeId, INDICATORS, indicatorCode } from './scale-model.ts';
+import { submissionAt } from './submissions.ts';
 
 const [url = '', mode = 'single', secondsArg = '15', connectionsArg = '16'] = process.argv.slice(2);
-const CELLS = COMMUNES * INDICATORS;
 let next = 0;
-const submission = () => {
-  const n = next++;
-  const cell = n % CELLS;
-  const month = Math.floor(n / CELLS);
-  return {
-    unitId: communeId(Math.floor(cell / INDICATORS)),
-    indicator: indicatorCode(cell % INDICATORS),
-    period: `${2030 + Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}`,
-    value: 50 + (n % 500) / 10,
-  };
-};
+const submission = () => submissionAt(next++);
 
 const body = () =>
   mode === 'single'

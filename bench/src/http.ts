@@ -18,7 +18,7 @@ import {
 const NODE = [process.execPath, '--experimental-strip-types', '--disable-warning=ExperimentalWarning'];
 
 /** The reference data of the scale model, as ingestion commands (one POST /v1/batch). */
-function referenceCommands() {
+export function referenceCommands() {
   const commands: { type: string; body: Record<string, unknown> }[] = [];
   for (let p = 0; p < PROVINCES; p++)
     commands.push({ type: 'unit', body: { id: provinceId(p), name: `Tỉnh ${p + 1}`, level: 'province' } });
@@ -48,6 +48,16 @@ function referenceCommands() {
     body: { id: METHODOLOGY_ID, name: 'Chỉ số CCHC cấp xã', level: 'commune', indicators },
   });
   return commands;
+}
+
+/** Writes the reference data through an ingestion API (the all-in-one server's or the ingestion service's). */
+export async function postReferenceData(url: string): Promise<void> {
+  const ref = await fetch(`${url}/v1/batch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ commands: referenceCommands() }),
+  });
+  if (!ref.ok) throw new Error(`reference data refused: ${ref.status} ${await ref.text()}`);
 }
 
 async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
@@ -96,12 +106,7 @@ export async function httpLoad(
   const server = await startServer(`.cache/bench/http-${mode}`, port);
   try {
     const url = `http://127.0.0.1:${port}`;
-    const ref = await fetch(`${url}/v1/batch`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ commands: referenceCommands() }),
-    });
-    if (!ref.ok) throw new Error(`reference data refused: ${ref.status} ${await ref.text()}`);
+    await postReferenceData(url);
     const load = spawn(
       NODE[0] as string,
       [...NODE.slice(1), 'bench/src/http-load.ts', url, mode, String(seconds), String(connections)],

@@ -1,10 +1,14 @@
 /**
- * pnpm bench [append|replay|fold|http-single|http-batch …] [--events N] [--runs K] [--queries Q] [--seconds S]
+ * pnpm bench [append|replay|fold|http-single|http-batch|kafka|kafka-throughput|kafka-freshness …]
+ *   [--events N] [--runs K] [--queries Q] [--seconds S] [--rate R]
  * Each run is a fresh child process (run.ts); every figure printed is the median of K runs.
  * The first append run of a size keeps its file as the data set .cache/bench/ledger-<N>.sqlite.
+ * `kafka` is kafka-throughput (N submissions, default 20,000) then kafka-freshness (R submissions/s,
+ * default 5,000, for S seconds).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { ensureBroker } from './kafka.ts';
 import { median } from './stats.ts';
 
 const args = process.argv.slice(2);
@@ -13,15 +17,19 @@ const flag = (name: string, fallback: number) => {
   return i < 0 ? fallback : Number(args[i + 1]);
 };
 const flagValues = new Set(
-  ['--events', '--runs', '--queries', '--seconds']
+  ['--events', '--runs', '--queries', '--seconds', '--rate']
     .filter((f) => args.includes(f))
     .flatMap((f) => [f, args[args.indexOf(f) + 1]]),
 );
-const workloads = args.filter((a) => !flagValues.has(a));
+const workloads = args
+  .filter((a) => !flagValues.has(a))
+  .flatMap((w) => (w === 'kafka' ? ['kafka-throughput', 'kafka-freshness'] : [w]));
 const events = flag('events', 1_000_000);
 const runs = flag('runs', 3);
 const queries = flag('queries', 2_000);
 const seconds = flag('seconds', 15);
+const rate = flag('rate', 5_000);
+const kafkaSubmissions = flag('events', 20_000);
 const dataset = `.cache/bench/ledger-${events}.sqlite`;
 mkdirSync('.cache/bench', { recursive: true });
 
@@ -31,6 +39,8 @@ function runOnce(...runArgs: string[]): Record<string, unknown> {
     [
       '--experimental-strip-types',
       '--disable-warning=ExperimentalWarning',
+      // kafkajs sets a negative timeout once per process on Node ≥ 23 (see infra/kafka/README.md).
+      '--disable-warning=TimeoutNegativeWarning',
       '--max-old-space-size=16384',
       'bench/src/run.ts',
       ...runArgs,
@@ -51,77 +61,158 @@ const report = (figure: string, values: number[], unit: string) =>
     `${median(values).toLocaleString('en-US', { maximumFractionDigits: 1 })} ${unit}`,
     values.map((v) => Math.round(v * 10) / 10).join(', '),
   ]);
+/** A figure of a run's JSON; null (a percentile over values never seen: Infinity) reads as Infinity. */
 const num = (r: Record<string, unknown>, path: string) =>
-  path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], r) as number;
+  (path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], r) as number | null) ??
+  Number.POSITIVE_INFINITY;
 
-for (const workload of workloads.length ? workloads : ['append', 'replay']) {
-  const results: Record<string, unknown>[] = [];
-  for (let run = 0; run < runs; run++) {
+// One broker for every Kafka run: the running one, or one started here and stopped at the end.
+const broker = workloads.some((w) => w.startsWith('kafka')) ? await ensureBroker() : undefined;
+if (broker) {
+  process.env.KAFKA_BROKERS = broker.brokers;
+  // Ctrl-C reaches the run in progress too, which cleans up and fails; then the broker is stopped.
+  process.once('SIGINT', () => console.error('pnpm bench: interrupted'));
+}
+try {
+  // A broker just started is a cold JVM: its first minute costs several times the CPU of later
+  // ones, so one untimed run goes first.
+  if (broker?.started) {
+    console.error('kafka: one warm-up run (not counted)');
+    runOnce('kafka-throughput', '20000');
+  }
+  for (const workload of workloads.length ? workloads : ['append', 'replay']) {
+    const results: Record<string, unknown>[] = [];
+    for (let run = 0; run < runs; run++) {
+      if (workload === 'append') {
+        const keep = run === 0;
+        const path = keep ? dataset : `.cache/bench/append-tmp.sqlite`;
+        results.push(runOnce('append', String(events), path));
+        if (!keep) for (const s of ['', '-wal', '-shm']) rmSync(path + s, { force: true });
+      } else if (workload === 'replay' || workload === 'fold') {
+        if (!existsSync(dataset)) runOnce('append', String(events), dataset);
+        results.push(runOnce(workload, String(events), dataset, String(queries)));
+      } else if (workload === 'kafka-throughput') results.push(runOnce(workload, String(kafkaSubmissions)));
+      else if (workload === 'kafka-freshness')
+        results.push(runOnce(workload, '0', String(seconds), String(rate)));
+      else results.push(runOnce(workload, '0', String(seconds)));
+    }
+    const n = `${(events / 1e6).toLocaleString('en-US')} M`;
     if (workload === 'append') {
-      const keep = run === 0;
-      const path = keep ? dataset : `.cache/bench/append-tmp.sqlite`;
-      results.push(runOnce('append', String(events), path));
-      if (!keep) for (const s of ['', '-wal', '-shm']) rmSync(path + s, { force: true });
+      report(
+        `1a append via store port, ${n} events (in append)`,
+        results.map((r) => num(r, 'appendEventsPerSecond')),
+        'events/s',
+      );
+      report(
+        `1a append incl. generation, ${n} events`,
+        results.map((r) => num(r, 'eventsPerSecond')),
+        'events/s',
+      );
     } else if (workload === 'replay' || workload === 'fold') {
-      if (!existsSync(dataset)) runOnce('append', String(events), dataset);
-      results.push(runOnce(workload, String(events), dataset, String(queries)));
-    } else results.push(runOnce(workload, '0', String(seconds)));
+      report(
+        `2 ${workload}, ${n} events`,
+        results.map((r) => num(r, 'eventsPerSecond')),
+        'events/s',
+      );
+      report(
+        `2 ${workload} time, ${n} events`,
+        results.map((r) => num(r, 'seconds')),
+        's',
+      );
+      report(
+        `2 ${workload} peak RSS, ${n} events`,
+        results.map((r) => num(r, 'peakRssMiB')),
+        'MiB',
+      );
+      report(
+        `3 as-of rank p50, ${n} events`,
+        results.map((r) => num(r, 'asOf.p50Ms')),
+        'ms',
+      );
+      report(
+        `3 as-of rank p99, ${n} events`,
+        results.map((r) => num(r, 'asOf.p99Ms')),
+        'ms',
+      );
+    } else if (workload === 'kafka-throughput') {
+      const what = `4 Kafka, ${kafkaSubmissions.toLocaleString('en-US')} submissions`;
+      report(
+        `${what}: submissions/s, produced → projected`,
+        results.map((r) => num(r, 'submissionsPerSecond')),
+        'submissions/s',
+      );
+      report(
+        `${what}: ledger events/s through the projection`,
+        results.map((r) => num(r, 'eventsPerSecond')),
+        'events/s',
+      );
+      for (const stage of ['ingested (submissions)', 'scored (submissions)', 'projected (events)'])
+        report(
+          `${what}: ${stage.split(' ')[0]} after`,
+          results.map((r) => num(r, `stages.${stage}.seconds`)),
+          's',
+        );
+      for (const proc of ['ingestion', 'scoring', 'projection', 'broker'])
+        report(
+          `${what}: CPU time of ${proc} per submission`,
+          results.map((r) => num(r, `cpuMsPerSubmission.${proc}`) * 1000),
+          'µs',
+        );
+      report(
+        `${what}: CPU-bound ceiling (cores ÷ CPU time per submission of services, broker and load)`,
+        results.map((r) => num(r, 'cpuCeilingSubmissionsPerSecond')),
+        'submissions/s',
+      );
+      report(
+        `${what}: CPU busy, whole machine (every process)`,
+        results.map((r) => num(r, 'cpuPercent.machine')),
+        '% of one core',
+      );
+    } else if (workload === 'kafka-freshness') {
+      const what = `4 Kafka freshness, ${rate.toLocaleString('en-US')} submissions/s for ${seconds} s`;
+      report(
+        `${what}: produced`,
+        results.map((r) => num(r, 'producedPerSecond')),
+        'submissions/s',
+      );
+      for (const [figure, path] of [
+        ['accepted → visible p50', 'acceptedToVisible.p50Ms'],
+        ['accepted → visible p99', 'acceptedToVisible.p99Ms'],
+        ['accepted → visible max', 'acceptedToVisible.maxMs'],
+        ['produced → visible p50', 'producedToVisible.p50Ms'],
+        ['produced → visible p99', 'producedToVisible.p99Ms'],
+        ['polling resolution p99 (visible is late by at most)', 'pollResolution.p99Ms'],
+      ] as const)
+        report(
+          `${what}: ${figure}`,
+          results.map((r) => num(r, path)),
+          'ms',
+        );
+      report(
+        `${what}: not visible by the end of the drain`,
+        results.map((r) => num(r, 'produced') - num(r, 'visible')),
+        'submissions',
+      );
+    } else {
+      report(
+        `${workload} requests/s`,
+        results.map((r) => num(r, 'requestsPerSecond')),
+        'req/s',
+      );
+      report(
+        `${workload} events/s`,
+        results.map((r) => num(r, 'eventsPerSecond')),
+        'events/s',
+      );
+      report(
+        `${workload} p99`,
+        results.map((r) => num(r, 'p99Ms')),
+        'ms',
+      );
+    }
   }
-  const n = `${(events / 1e6).toLocaleString('en-US')} M`;
-  if (workload === 'append') {
-    report(
-      `1a append via store port, ${n} events (in append)`,
-      results.map((r) => num(r, 'appendEventsPerSecond')),
-      'events/s',
-    );
-    report(
-      `1a append incl. generation, ${n} events`,
-      results.map((r) => num(r, 'eventsPerSecond')),
-      'events/s',
-    );
-  } else if (workload === 'replay' || workload === 'fold') {
-    report(
-      `2 ${workload}, ${n} events`,
-      results.map((r) => num(r, 'eventsPerSecond')),
-      'events/s',
-    );
-    report(
-      `2 ${workload} time, ${n} events`,
-      results.map((r) => num(r, 'seconds')),
-      's',
-    );
-    report(
-      `2 ${workload} peak RSS, ${n} events`,
-      results.map((r) => num(r, 'peakRssMiB')),
-      'MiB',
-    );
-    report(
-      `3 as-of rank p50, ${n} events`,
-      results.map((r) => num(r, 'asOf.p50Ms')),
-      'ms',
-    );
-    report(
-      `3 as-of rank p99, ${n} events`,
-      results.map((r) => num(r, 'asOf.p99Ms')),
-      'ms',
-    );
-  } else {
-    report(
-      `${workload} requests/s`,
-      results.map((r) => num(r, 'requestsPerSecond')),
-      'req/s',
-    );
-    report(
-      `${workload} events/s`,
-      results.map((r) => num(r, 'eventsPerSecond')),
-      'events/s',
-    );
-    report(
-      `${workload} p99`,
-      results.map((r) => num(r, 'p99Ms')),
-      'ms',
-    );
-  }
+} finally {
+  await broker?.stop();
 }
 
 const table = [

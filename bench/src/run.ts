@@ -3,10 +3,12 @@
  * line. main.ts spawns it K times and takes medians.
  *   run.ts append <events> <path>      run.ts replay <events> <storePath> <queries>
  *   run.ts fold <events> <storePath> <queries>      run.ts http-single|http-batch 0 <seconds>
+ *   run.ts kafka-throughput <submissions>            run.ts kafka-freshness 0 <seconds> <rate>
  */
 import { appendDataset } from './append.ts';
 import { asOfRankings } from './asof.ts';
 import { httpLoad } from './http.ts';
+import { kafkaFreshness, kafkaThroughput } from './kafka.ts';
 import { foldOnly, rebuildProjection } from './replay.ts';
 
 const [workload, eventsArg, path = '', queriesArg = '2000', seedArg = '6'] = process.argv.slice(2);
@@ -30,8 +32,22 @@ switch (workload) {
   case 'http-batch': {
     const single = workload === 'http-single';
     console.log(
-      JSON.stringify(await httpLoad(single ? 'single' : 'batch', Number(path || 15), single ? 16 : 2)),
+      JSON.stringify(
+        await httpLoad(
+          single ? 'single' : 'batch',
+          Number(path || 15),
+          Number(queriesArg === '2000' ? (single ? 16 : 2) : queriesArg),
+        ),
+      ),
     );
+    break;
+  }
+  case 'kafka-throughput': {
+    console.log(JSON.stringify(await kafkaThroughput(events)));
+    break;
+  }
+  case 'kafka-freshness': {
+    console.log(JSON.stringify(await kafkaFreshness(Number(queriesArg), Number(path || 15))));
     break;
   }
   default:

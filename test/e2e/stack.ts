@@ -35,10 +35,18 @@ export interface Stack {
   exited(service: ServiceName): Promise<number | null>;
   kill(service: ServiceName, signal?: NodeJS.Signals): Promise<void>;
   output(service: ServiceName): string;
+  /** The process id of a running service (the benchmarks read its CPU time from /proc). */
+  pid(service: ServiceName): number | undefined;
   stop(): Promise<void>;
 }
 
-export async function startStack(opts: { dir: string; brokers: string; namespace: string }): Promise<Stack> {
+export async function startStack(opts: {
+  dir: string;
+  brokers: string;
+  namespace: string;
+  /** Extra environment for every service (e.g. LEDGER_CHECKPOINT_INTERVAL); start(service, env) overrides it. */
+  env?: Record<string, string>;
+}): Promise<Stack> {
   const running = new Map<ServiceName, Running>();
   const storePath = join(opts.dir, 'ledger.sqlite');
 
@@ -58,6 +66,7 @@ export async function startStack(opts: { dir: string; brokers: string; namespace
           LEDGER_STATE_DIR: stateDir,
           KAFKA_BROKERS: opts.brokers,
           LEDGER_KAFKA_NAMESPACE: opts.namespace,
+          ...opts.env,
           ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -116,10 +125,17 @@ export async function startStack(opts: { dir: string; brokers: string; namespace
       running.delete(service);
     },
     output: (service) => running.get(service)?.output.join('\n') ?? '',
+    pid: (service) => running.get(service)?.child.pid,
     stop: async () => {
       await Promise.all([...running.keys()].map((s) => stack.kill(s, 'SIGTERM')));
     },
   };
-  for (const service of SERVICES) await start(service);
+  try {
+    for (const service of SERVICES) await start(service);
+  } catch (error) {
+    // Do not leave the services that did start running.
+    await stack.stop();
+    throw error;
+  }
   return stack;
 }
