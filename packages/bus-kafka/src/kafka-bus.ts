@@ -145,6 +145,40 @@ function decode(topic: string, partition: number, record: KafkaMessage): KafkaBu
   return message as KafkaBusMessage;
 }
 
+/** Records per produce request are capped by size, well under the broker's default 1 MiB per batch. */
+export const MAX_REQUEST_BYTES = 512 * 1024;
+
+interface EncodedMessage {
+  readonly key: string;
+  readonly value: string | null;
+  readonly headers: Record<string, string>;
+}
+
+const sizeOf = (m: EncodedMessage): number => {
+  let bytes = 64 + Buffer.byteLength(m.key) + (m.value === null ? 0 : Buffer.byteLength(m.value));
+  for (const [k, v] of Object.entries(m.headers)) bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
+  return bytes;
+};
+
+/** Consecutive chunks of at most `maxBytes` each; a single larger message goes alone. */
+export function chunksOf(messages: readonly EncodedMessage[], maxBytes: number): EncodedMessage[][] {
+  const chunks: EncodedMessage[][] = [];
+  let chunk: EncodedMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = sizeOf(m);
+    if (chunk.length > 0 && bytes + size > maxBytes) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(m);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
 /** Connects once, on first use; a failed connection is retried on the next use. */
 function lazily<T extends { connect(): Promise<void> }>(create: () => T) {
   let client: T | undefined;
@@ -228,15 +262,15 @@ export function getKafkaBus(options: KafkaBusOptions): KafkaBus {
     if (closed) throw new Error('the bus is closed');
     if (messages.length === 0) return;
     const client = await producer.get();
-    await client.send({
-      topic,
-      acks: -1,
-      messages: messages.map((m) => ({
-        key: m.key,
-        value: m.value === undefined ? null : JSON.stringify(m.value),
-        headers: { ...m.headers },
-      })),
-    });
+    const encoded = messages.map((m) => ({
+      key: m.key,
+      value: m.value === undefined ? null : JSON.stringify(m.value),
+      headers: { ...m.headers },
+    }));
+    // One request per chunk, in order (one request in flight): the broker refuses a record batch
+    // over the topic's max.message.bytes, and retrying that refusal can never succeed.
+    for (const chunk of chunksOf(encoded, MAX_REQUEST_BYTES))
+      await client.send({ topic, acks: -1, messages: chunk });
   };
 
   const consume = async (topic: string, consumeOptions: ConsumeOptions): Promise<Consumer> => {

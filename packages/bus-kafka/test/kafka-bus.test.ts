@@ -212,6 +212,42 @@ describe('kafka bus', () => {
     }
   });
 
+  it("publishes a batch far over the broker's 1 MiB per request, in order, and one record over 1 MiB where the topic allows it", async () => {
+    const bus = openBus();
+    try {
+      const [plain] = (await withTopics(bus, 'large-batch', 1)) as [string]; // the broker's default limit
+      const roomy = topicName('large-record');
+      await bus.ensureTopics([
+        { topic: roomy, numPartitions: 1, configEntries: { 'max.message.bytes': String(16 * 1024 * 1024) } },
+      ]);
+      created.push(roomy);
+      const filler = 'Ủy ban nhân dân xã '.repeat(50); // ~1 KB of multi-byte text
+      const batch = Array.from({ length: 3_000 }, (_, i) => ({
+        key: `k${i % 7}`,
+        value: { i, filler },
+        headers: {},
+      }));
+      const big = { key: 'big', value: { filler: 'x'.repeat(2 * 1024 * 1024) }, headers: {} };
+
+      const batchReceiver = receiver();
+      const bigReceiver = receiver();
+      await bus.consume(plain, { groupId: 'large-batch', onMessages: batchReceiver.onMessages });
+      await bus.consume(roomy, { groupId: 'large-record', onMessages: bigReceiver.onMessages });
+      await bus.publish(plain, batch); // ~3.5 MB in one call
+      await bus.publish(roomy, [big]);
+      await batchReceiver.until((m) => m.length >= 3_000, 30_000);
+      await bigReceiver.until((m) => m.length >= 1, 30_000);
+
+      expect(batchReceiver.received.map((m) => (m.value as { i: number }).i)).toEqual(
+        Array.from({ length: 3_000 }, (_, i) => i),
+      );
+      expect(batchReceiver.received[1]?.value).toEqual({ i: 1, filler });
+      expect(bigReceiver.received[0]?.value).toEqual(big.value);
+    } finally {
+      await bus.close();
+    }
+  }, 60_000);
+
   it('keeps consuming, in order per key, across a broker restart', async () => {
     // A broker of its own: the shared one serves other test files meanwhile.
     const broker = await startPrivateBroker('bus-kafka-restart');

@@ -16,8 +16,14 @@ const topic = (
     'cleanup.policy': 'delete',
     'retention.ms': String(retentionDays * DAY_MS),
     'min.insync.replicas': String(Math.min(2, replicationFactor)),
+    // One event can be large (the idempotency record of a 10,000-command batch is ~1.6 MB);
+    // producers send at most 512 KiB per request otherwise (see bus-kafka's publish).
+    'max.message.bytes': String(MAX_RECORD_BYTES),
   },
 });
+
+/** The largest record a topic accepts: above any event a 10 MB request can give. */
+export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
 /**
  * The topics, created by the services at start with explicit settings (brokers must not

@@ -38,6 +38,10 @@ export async function startRelay(deps: {
   // Writes do not wait for Kafka, so a broker outage leaves the service ready; ops shows `retrying`.
   let status: 'live' | 'stopped' = 'live';
   let retrying = false;
+  // Closing interrupts a retry wait, so a service stops during a broker outage; the batch is
+  // published again after the restart (at least once).
+  let closing = false;
+  let interrupt = () => {};
   logger.info({ after }, 'relay starting');
   const subscription = store.subscribe({
     after,
@@ -49,10 +53,18 @@ export async function startRelay(deps: {
           retrying = false;
           break;
         } catch (error) {
+          if (closing) throw new Error('relay closed while retrying a publish');
           retrying = true;
           const waitMs = Math.min(30_000, 200 * 2 ** Math.min(attempt, 8));
           logger.warn({ err: error, attempt, waitMs, from: events[0]?.position }, 'publish failed; retrying');
-          await new Promise((resolve) => setTimeout(resolve, waitMs));
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, waitMs);
+            interrupt = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          if (closing) throw new Error('relay closed while retrying a publish');
         }
       }
       published = (events.at(-1) as RecordedEvent).position;
@@ -60,12 +72,16 @@ export async function startRelay(deps: {
     },
     onError: (error) => {
       status = 'stopped';
-      logger.error({ err: error }, 'relay stopped');
+      if (closing)
+        logger.info({ published }, 'relay stopped while retrying; the batch is published again on restart');
+      else logger.error({ err: error }, 'relay stopped');
     },
   });
   return {
     state: () => ({ name: 'relay', status, checkpoint: published, retrying }),
     close: async () => {
+      closing = true;
+      interrupt();
       await subscription.close();
       status = 'stopped';
     },
