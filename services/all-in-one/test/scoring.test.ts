@@ -1,6 +1,7 @@
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { expectedScoreEvents } from '@ledger/scoring';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEED, submission } from './seed.ts';
 import { startTestLedger, type TestLedger } from './support.ts';
 
 describe('the scoring service in the all-in-one server', () => {
@@ -52,5 +53,50 @@ describe('the scoring service in the all-in-one server', () => {
     const row = ranking.body.rows.find((r: { unitId: string }) => r.unitId === '748');
     expect(score.data.total).toBe(row.totalExact);
     expect(score.metadata.causationId).toBe(correction.body.eventId);
+  });
+});
+
+describe('score events record changes only', () => {
+  let ledger: TestLedger;
+  beforeAll(async () => {
+    ledger = await startTestLedger();
+    expect((await ledger.post('/v1/batch', SEED)).status).toBe(201);
+  });
+  afterAll(() => ledger.dispose());
+
+  const scoresOf747 = async () => {
+    for (let i = 0; i < 100; i++) {
+      const ops = (await ledger.get('/v1/ops/projections')).body;
+      if (ops.projections.every((p: { lagEvents: number }) => p.lagEvents === 0)) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const events = (await ledger.get('/v1/events?limit=1000')).body.events as {
+      streamId: string;
+      data: { points: Record<string, number>; computedFrom: number };
+    }[];
+    return events.filter((e) => e.streamId === 'score:cchc:2023:747').map((e) => e.data);
+  };
+
+  it('gives no score event for an input that leaves the score as it was, and one for an input that changes it', async () => {
+    const value = await ledger.post('/v1/batch', { commands: [submission('747', 'on-time', 99)] });
+    expect(value.status).toBe(201);
+    expect((await scoresOf747()).map((s) => s.points['on-time'])).toEqual([60]);
+
+    const target = (value: number) =>
+      ledger.post('/v1/targets', {
+        indicator: 'on-time',
+        period: '2023',
+        unitId: '747',
+        value,
+        authority: 'UBND huyện',
+      });
+    expect((await target(97)).status).toBe(201); // 99 still meets it: full points, the same score
+    expect((await scoresOf747()).map((s) => s.points['on-time'])).toEqual([60]);
+
+    const missed = await target(99.5); // 99 misses it: attainment 99 × 60 ÷ 99.5
+    expect(missed.status).toBe(201);
+    const scores = await scoresOf747();
+    expect(scores.map((s) => s.points['on-time'])).toEqual([60, (99 * 60) / 99.5]);
+    expect(scores.at(-1)?.computedFrom).toBe(missed.body.position);
   });
 });

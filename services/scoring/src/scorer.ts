@@ -19,8 +19,23 @@ import { deterministicUuidV7 } from './deterministic-id.ts';
 
 export const SCORE_COMPUTED = 'ledger.score-computed.v1';
 
-const fingerprint = (s: Omit<ScoreData, 'computedFrom'>) =>
-  JSON.stringify([s.methodologyVersion, s.points, s.total, s.indicatorsMet, s.indicatorsTotal]);
+type Score = Omit<ScoreData, 'computedFrom'>;
+
+/** Whether a score changed: the same methodology version, points (in order), total and counts. */
+function sameScore(a: Score | undefined, b: Score): boolean {
+  if (
+    !a ||
+    a.methodologyVersion !== b.methodologyVersion ||
+    a.total !== b.total ||
+    a.indicatorsMet !== b.indicatorsMet ||
+    a.indicatorsTotal !== b.indicatorsTotal
+  )
+    return false;
+  const keys = Object.keys(a.points);
+  const others = Object.keys(b.points);
+  if (keys.length !== others.length) return false;
+  return keys.every((k, i) => k === others[i] && a.points[k] === b.points[k]);
+}
 
 /** The scoring logic, without I/O: what scores an input changes, as of the input's position. */
 export interface Scorer {
@@ -36,7 +51,7 @@ export interface Scorer {
 
 export function createScorer(): Scorer {
   const index = createLedgerIndex();
-  const lastScores = new Map<string, string>();
+  const lastScores = new Map<string, Score>();
   return {
     index,
     fold: (event) => {
@@ -44,7 +59,7 @@ export function createScorer(): Scorer {
       const e = foldRecorded(index, event) as LedgerRecordedEvent;
       if (e.type === SCORE_COMPUTED) {
         const { computedFrom: _, ...score } = e.data;
-        lastScores.set(scoreKeyOf(score), fingerprint(score));
+        lastScores.set(scoreKeyOf(score), score);
       }
     },
     scoresFor: (input) => {
@@ -54,8 +69,8 @@ export function createScorer(): Scorer {
       const requests: AppendRequest[] = [];
       for (const key of scoresAffectedBy(index, view, { ...input, ...body } as LedgerRecordedEvent)) {
         const computed = computeScore(view, key);
-        if (!computed || lastScores.get(scoreKeyOf(key)) === fingerprint(computed)) continue;
-        lastScores.set(scoreKeyOf(key), fingerprint(computed));
+        if (!computed || sameScore(lastScores.get(scoreKeyOf(key)), computed)) continue;
+        lastScores.set(scoreKeyOf(key), computed);
         const streamId = streams.score(key.methodologyId, key.period, key.unitId);
         requests.push({
           streamId,
