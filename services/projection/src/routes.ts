@@ -1,6 +1,7 @@
 import {
   AsOfSchema,
   diffRankings,
+  headPosition,
   Identifier,
   invalid,
   type LedgerView,
@@ -63,8 +64,18 @@ export function readRouter(deps: ReadDeps): Router {
   const timeout = deps.freshnessTimeoutMs ?? 5_000;
   const router = Router();
 
-  /** Waits until the projection holds everything the store held when the request came in. */
-  const fresh = async () => {
+  /**
+   * Waits until the projection holds everything the store held when the request came in — unless
+   * the answer is about a past the projection has already passed: a log position it has applied,
+   * or an instant before the recordedAt of the last event it applied (recordedAt only grows along
+   * the log, so every event recorded at or before that instant is in). Auditors' historical reads
+   * so never wait on a projection that lags behind live writes.
+   */
+  const fresh = async (about: { asOf?: number | undefined; atPosition?: number | undefined } = {}) => {
+    const { index } = projection;
+    if (about.atPosition !== undefined && about.atPosition <= headPosition(index)) return;
+    if (about.asOf !== undefined && about.asOf < (index.recordedAtMs.at(-1) ?? Number.NEGATIVE_INFINITY))
+      return;
     const head = await store.head();
     if (!(await projection.waitFor(head.position, timeout))) {
       const state = projection.state();
@@ -77,7 +88,7 @@ export function readRouter(deps: ReadDeps): Router {
   /** The view as of the requested instant (default: now) or log position, and that instant. */
   const viewAsOf = async (req: Request) => {
     const query = parse(AsOfQuery, req.query);
-    await fresh();
+    await fresh(query);
     if (query.atPosition !== undefined) {
       const i = lastAtOrBefore(projection.index.positions, query.atPosition);
       const position = i < 0 ? 0 : (projection.index.positions[i] as number);
@@ -116,7 +127,7 @@ export function readRouter(deps: ReadDeps): Router {
     const methodologyId = parse(Identifier, req.params.methodologyId);
     const period = parse(PeriodSchema, req.params.period);
     const query = parse(DiffQuery, req.query);
-    await fresh();
+    await fresh({ asOf: query.to });
     const { index } = projection;
     const toMs = query.to ?? now();
     if (toMs < query.from) throw invalid('to', 'must not be before from');
