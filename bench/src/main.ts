@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { ensureBroker } from './kafka.ts';
+import { ensureBroker } from './kafka-pipeline.ts';
 import { median } from './stats.ts';
 
 const args = process.argv.slice(2);

@@ -8,7 +8,8 @@
 import { appendDataset } from './append.ts';
 import { asOfRankings } from './asof.ts';
 import { httpLoad } from './http.ts';
-import { kafkaFreshness, kafkaThroughput } from './kafka.ts';
+import { kafkaFreshness } from './kafka-freshness.ts';
+import { kafkaThroughput } from './kafka-throughput.ts';
 import { foldOnly, rebuildProjection } from './replay.ts';
 
 const [workload, eventsArg, path = '', queriesArg = '2000', seedArg = '6'] = process.argv.slice(2);
