@@ -18,9 +18,9 @@ const header = (m: BusMessage, name: string) =>
 
 /**
  * Integrators' commands from `ledger.commands.v1`: records shaped like the items of POST /v1/batch,
- * `{type, body}`, keyed by unit id. Each is one atomic write (records of a batch share appends). A record that is malformed or
- * refused goes to `ledger.commands.v1.rejected` and the consumer carries on; a failure of the store
- * stops the consumer, so the record is redelivered after a restart.
+ * `{type, body}`, keyed by unit id. Each is one atomic write (the records of a batch share appends).
+ * A record that is malformed or refused goes to `ledger.commands.v1.rejected` and the consumer
+ * carries on; a failure of the store stops the consumer, so the record is redelivered after a restart.
  *
  * Every record writes under an idempotency key, its own `Idempotency-Key` header or else its
  * topic, partition and offset, so a redelivered record is recorded once.

@@ -72,9 +72,7 @@ export async function startRelay(deps: {
     },
     onError: (error) => {
       status = 'stopped';
-      if (closing)
-        logger.info({ published }, 'relay stopped while retrying; the batch is published again on restart');
-      else logger.error({ err: error }, 'relay stopped');
+      logger.error({ err: error }, 'relay stopped');
     },
   });
   return {
