@@ -1,3 +1,8 @@
+/**
+ * Workload 4, freshness: submissions produced at a steady rate; for each one, accepted (its event's
+ * recordedAt in the store) → visible (the projection's checkpoint has passed its position, seen by
+ * polling the projection's ops endpoint), and produced → visible.
+ */
 import {
   cpuPercent,
   type MainThreads,
@@ -12,9 +17,6 @@ import {
 import { METHODOLOGY_ID } from './scale-model.ts';
 import { quantile } from './stats.ts';
 import { submissionAt } from './submissions.ts';
-
-// ---------------------------------------------------------------------------------------------
-// Freshness
 
 interface Percentiles {
   readonly p50Ms: number;

@@ -1,3 +1,8 @@
+/**
+ * Workload 4, throughput: N submissions produced as fast as the broker takes them; the time from the
+ * first record produced until the projection has applied every event they caused (the submissions
+ * ingestion recorded, and the score events scoring appended for them).
+ */
 import { availableParallelism } from 'node:os';
 import {
   type CpuSnapshot,
@@ -11,9 +16,6 @@ import {
   startLoad,
   withPipeline,
 } from './kafka-pipeline.ts';
-
-// ---------------------------------------------------------------------------------------------
-// Throughput
 
 export interface KafkaThroughputResult {
   readonly submissions: number;
