@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
+import { NODE_FLAGS } from './node.ts';
 import {
   COMMUNES,
   communeId,
@@ -14,8 +15,6 @@ import {
   provinceId,
   targetValue,
 } from './scale-model.ts';
-
-const NODE = [process.execPath, '--experimental-strip-types', '--disable-warning=ExperimentalWarning'];
 
 /** The reference data of the scale model, as ingestion commands (one POST /v1/batch). */
 export function referenceCommands() {
@@ -62,7 +61,7 @@ export async function postReferenceData(url: string): Promise<void> {
 
 async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
   rmSync(dataDir, { recursive: true, force: true });
-  const server = spawn(NODE[0] as string, [...NODE.slice(1), 'services/all-in-one/src/main.ts'], {
+  const server = spawn(process.execPath, [...NODE_FLAGS, 'services/all-in-one/src/main.ts'], {
     env: {
       ...process.env,
       PORT: String(port),
@@ -108,8 +107,8 @@ export async function httpLoad(
     const url = `http://127.0.0.1:${port}`;
     await postReferenceData(url);
     const load = spawn(
-      NODE[0] as string,
-      [...NODE.slice(1), 'bench/src/http-load.ts', url, mode, String(seconds), String(connections)],
+      process.execPath,
+      [...NODE_FLAGS, 'bench/src/http-load.ts', url, mode, String(seconds), String(connections)],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';

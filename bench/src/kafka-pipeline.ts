@@ -17,18 +17,12 @@ import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import kafkajs from 'kafkajs';
 import { SERVICES, type ServiceName, type Stack, startStack } from '../../test/e2e/stack.ts';
 import { postReferenceData } from './http.ts';
+import { NODE_FLAGS } from './node.ts';
 import { submissionIndexOf } from './submissions.ts';
 
 const { Kafka, logLevel } = kafkajs;
 type Admin = ReturnType<InstanceType<typeof Kafka>['admin']>;
 
-const NODE = [
-  process.execPath,
-  '--experimental-strip-types',
-  '--disable-warning=ExperimentalWarning',
-  // kafkajs sets a negative timeout once per process on Node ≥ 23 (see infra/kafka/README.md).
-  '--disable-warning=TimeoutNegativeWarning',
-];
 const VALUE_SUBMITTED = 'ledger.value-submitted.v1';
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -384,8 +378,8 @@ const loads = new Set<ChildProcess>();
 
 export function startLoad(p: Pipeline, args: string[]): { done: Promise<LoadResult> } {
   const child = spawn(
-    NODE[0] as string,
-    [...NODE.slice(1), 'bench/src/kafka-load.ts', p.broker.brokers, p.commandsTopic, ...args],
+    process.execPath,
+    [...NODE_FLAGS, 'bench/src/kafka-load.ts', p.broker.brokers, p.commandsTopic, ...args],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   loads.add(child);

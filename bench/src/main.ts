@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { ensureBroker } from './kafka-pipeline.ts';
+import { NODE_FLAGS } from './node.ts';
 import { median } from './stats.ts';
 
 const args = process.argv.slice(2);
@@ -36,15 +37,7 @@ mkdirSync('.cache/bench', { recursive: true });
 function runOnce(...runArgs: string[]): Record<string, unknown> {
   const child = spawnSync(
     process.execPath,
-    [
-      '--experimental-strip-types',
-      '--disable-warning=ExperimentalWarning',
-      // kafkajs sets a negative timeout once per process on Node ≥ 23 (see infra/kafka/README.md).
-      '--disable-warning=TimeoutNegativeWarning',
-      '--max-old-space-size=16384',
-      'bench/src/run.ts',
-      ...runArgs,
-    ],
+    [...NODE_FLAGS, '--max-old-space-size=16384', 'bench/src/run.ts', ...runArgs],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 },
   );
   if (child.status !== 0)

@@ -146,7 +146,7 @@ function decode(topic: string, partition: number, record: KafkaMessage): KafkaBu
 }
 
 /** Records per produce request are capped by size, well under the broker's default 1 MiB per batch. */
-export const MAX_REQUEST_BYTES = 512 * 1024;
+const MAX_REQUEST_BYTES = 512 * 1024;
 
 interface EncodedMessage {
   readonly key: string;
@@ -161,7 +161,7 @@ const sizeOf = (m: EncodedMessage): number => {
 };
 
 /** Consecutive chunks of at most `maxBytes` each; a single larger message goes alone. */
-export function chunksOf(messages: readonly EncodedMessage[], maxBytes: number): EncodedMessage[][] {
+function chunksOf(messages: readonly EncodedMessage[], maxBytes: number): EncodedMessage[][] {
   const chunks: EncodedMessage[][] = [];
   let chunk: EncodedMessage[] = [];
   let bytes = 0;

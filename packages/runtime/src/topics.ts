@@ -23,7 +23,7 @@ const topic = (
 });
 
 /** The largest record a topic accepts: above any event a 10 MB request can give. */
-export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
 /**
  * The topics, created by the services at start with explicit settings (brokers must not
