@@ -1,6 +1,6 @@
 import type { Methodology } from './facts.ts';
 import type { History } from './history.ts';
-import { type LedgerIndex, targetKey, valueHistory } from './ledger-index.ts';
+import { type LedgerIndex, targetKey } from './ledger-index.ts';
 import { type Period, periodYear } from './period.ts';
 import type { Ranking } from './ranking.ts';
 
@@ -41,7 +41,7 @@ export function causesFor(
     ...positionsIn(index.units.get(unitId), from, to),
   ];
   for (const indicator of indicators) {
-    found.push(...positionsIn(valueHistory(index, unitId, indicator, period), from, to));
+    found.push(...index.values.positions(unitId, indicator, period).filter((p) => p > from && p <= to));
     found.push(...positionsIn(index.indicators.get(indicator), from, to));
     for (const p of periods)
       for (const u of [unitId, null])

@@ -15,5 +15,6 @@ export * from './ranking.ts';
 export * from './score-impact.ts';
 export * from './scoring.ts';
 export * from './streams.ts';
+export * from './value-versions.ts';
 export * from './view.ts';
 export * from './write-state.ts';

@@ -3,6 +3,22 @@ import { isLedgerEventType, type LedgerEventBody, parseEventBody } from './event
 import type { EventRef, Indicator, Methodology, Target, Unit, Value } from './facts.ts';
 import { type History, record } from './history.ts';
 import type { Period } from './period.ts';
+import { createValueVersions, type ValueInForce, type ValueVersions } from './value-versions.ts';
+
+/**
+ * The submission and corrections behind each value version, by the position that recorded it. The
+ * index keeps only numbers for values; whoever folds it decides where the details live: in memory
+ * (the default), or in a projection's own storage, read back when a scorecard or a correction needs them.
+ */
+export interface ValueDetails {
+  get(position: number): Value | undefined;
+  put(position: number, value: Value): void;
+}
+
+export function inMemoryValueDetails(): ValueDetails {
+  const details = new Map<number, Value>();
+  return { get: (position) => details.get(position), put: (position, value) => details.set(position, value) };
+}
 
 /**
  * The as-of index: every version of every fact, keyed by the log position that recorded it.
@@ -17,12 +33,9 @@ export interface LedgerIndex {
   readonly indicators: Map<string, History<Indicator>>;
   readonly methodologies: Map<string, History<Methodology>>;
   readonly targets: Map<string, History<Target>>;
-  /**
-   * Values by unit, then period, then indicator; null after a retraction (no value in force). A
-   * ranking reads one unit's indicators for one period: small maps, and no key to build per lookup
-   * (a flat map keyed by a built string cost most of an as-of ranking at 10 M events).
-   */
-  readonly values: Map<string, Map<Period, Map<string, History<Value | null>>>>;
+  /** Every version of every value, as numbers; the details behind each are in `valueDetails`. */
+  readonly values: ValueVersions;
+  readonly valueDetails: ValueDetails;
   /** The periods that have values, by indicator (derived from `values`). */
   readonly valuePeriods: Map<string, Set<Period>>;
   /** Indicators that have a unit's own target for some period (derived from `targets`). */
@@ -45,20 +58,18 @@ export interface FactVersion {
 
 function put(index: LedgerIndex, kind: FactKind, key: string, position: number, value: unknown): void {
   restoreVersion(index, { kind, key, position, value });
+  if (kind === 'values' && value !== null) index.valueDetails.put(position, value as Value);
   index.journal?.push({ kind, key, position, value });
 }
 
 /** Restores an index from what a projection stored: versions and log entries, each in log order. */
 export function restoreVersion(index: LedgerIndex, version: FactVersion): void {
   const { kind, key, position, value } = version;
-  const map = index[kind] as Map<string, History<unknown>>;
   if (kind === 'values') {
-    const [unitId = '', indicator = '', period = ''] = key.split('\u0000');
-    const byPeriod = getOrAdd(getOrAdd(index.values, unitId), period);
-    if (!byPeriod.has(indicator)) addTo(index.valuePeriods, indicator, period);
-    record(byPeriod, indicator, position, value as Value | null);
+    restoreValueVersion(index, key, position, (value as Value | null)?.value ?? null);
     return;
   }
+  const map = index[kind] as Map<string, History<unknown>>;
   if (kind === 'targets' && (value as Target).unitId !== null)
     index.unitTargetIndicators.add((value as Target).indicator);
   if (kind === 'units')
@@ -66,13 +77,16 @@ export function restoreVersion(index: LedgerIndex, version: FactVersion): void {
   record(map, key, position, value);
 }
 
-function getOrAdd<K, V>(map: Map<K, Map<string, V>>, key: K): Map<string, V> {
-  let inner = map.get(key);
-  if (!inner) {
-    inner = new Map();
-    map.set(key, inner);
-  }
-  return inner;
+/** Restores a value version (see `valueKey`) from its number alone; null: a retraction. */
+export function restoreValueVersion(
+  index: LedgerIndex,
+  key: string,
+  position: number,
+  value: number | null,
+): void {
+  const [unitId = '', indicator = '', period = ''] = key.split('\u0000');
+  addTo(index.valuePeriods, indicator, period);
+  index.values.record(unitId, indicator, period, position, value);
 }
 
 function addTo(map: Map<string, Set<string>>, key: string, item: string): void {
@@ -88,14 +102,15 @@ export function restoreLogEntry(index: LedgerIndex, position: number, recordedAt
 
 export type LedgerRecordedEvent = RecordedEvent & LedgerEventBody;
 
-export const createLedgerIndex = (): LedgerIndex => ({
+export const createLedgerIndex = (valueDetails: ValueDetails = inMemoryValueDetails()): LedgerIndex => ({
   positions: [],
   recordedAtMs: [],
   units: new Map(),
   indicators: new Map(),
   methodologies: new Map(),
   targets: new Map(),
-  values: new Map(),
+  values: createValueVersions(),
+  valueDetails,
   valuePeriods: new Map(),
   unitsByParent: new Map(),
   unitTargetIndicators: new Set(),
@@ -103,9 +118,13 @@ export const createLedgerIndex = (): LedgerIndex => ({
 
 export const targetKey = (indicator: string, period: Period, unitId: string | null) =>
   `${indicator}\u0000${period}\u0000${unitId ?? ''}`;
-/** The versions of one value: a unit's indicator for a period. */
-export const valueHistory = (index: LedgerIndex, unitId: string, indicator: string, period: Period) =>
-  index.values.get(unitId)?.get(period)?.get(indicator);
+/** The value in force at `position`, with the submission and corrections behind it. */
+export function valueDetailsAt(index: LedgerIndex, inForce: ValueInForce | undefined): Value | undefined {
+  if (!inForce) return undefined;
+  const details = index.valueDetails.get(inForce.position);
+  if (!details) throw new RangeError(`no details for the value version at position ${inForce.position}`);
+  return details;
+}
 
 export const valueKey = (unitId: string, indicator: string, period: Period) =>
   `${unitId}\u0000${indicator}\u0000${period}`;
@@ -209,7 +228,10 @@ function applyFact(index: LedgerIndex, e: LedgerRecordedEvent): void {
     case 'ledger.value-corrected.v1': {
       const d = e.data;
       const key = valueKey(d.unitId, d.indicator, d.period);
-      const prev = latest(valueHistory(index, d.unitId, d.indicator, d.period));
+      const prev = valueDetailsAt(
+        index,
+        index.values.at(d.unitId, d.indicator, d.period, Number.POSITIVE_INFINITY),
+      );
       if (!prev || prev.submissionId !== d.submissionId)
         throw new RangeError(`correction of submission ${d.submissionId}, which is not in force`);
       put(index, 'values', key, at, {

@@ -1,6 +1,7 @@
-import type { Indicator, Methodology, Target, Value } from './facts.ts';
+import type { Indicator, Methodology, Target } from './facts.ts';
 import type { Direction, MethodologyIndicator } from './model.ts';
 import type { Period } from './period.ts';
+import type { ValueInForce } from './value-versions.ts';
 import type { LedgerView } from './view.ts';
 
 /**
@@ -23,7 +24,7 @@ export interface IndicatorScore {
   readonly rule: MethodologyIndicator['rule'];
   readonly maxPoints: number | null;
   readonly direction: Direction;
-  readonly value: Value | null;
+  readonly value: ValueInForce | null;
   readonly target: Target | null;
   readonly benchmark: number | null;
   readonly met: boolean | null;

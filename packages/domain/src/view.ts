@@ -1,7 +1,8 @@
 import type { Indicator, Methodology, Target, Unit, Value } from './facts.ts';
 import { lastAtOrBefore, versionAt } from './history.ts';
-import { headPosition, type LedgerIndex, targetKey, valueHistory } from './ledger-index.ts';
+import { headPosition, type LedgerIndex, targetKey, valueDetailsAt } from './ledger-index.ts';
 import { type Period, periodRange, periodYear } from './period.ts';
+import type { ValueInForce } from './value-versions.ts';
 
 /** The ledger as it stood at one log position. */
 export interface LedgerView {
@@ -24,7 +25,9 @@ export interface LedgerView {
    */
   target(indicator: string, period: Period, unitId: string): Target | undefined;
   /** The value in force: the active submission with its latest correction; none if retracted. */
-  value(unitId: string, indicator: string, period: Period): Value | undefined;
+  value(unitId: string, indicator: string, period: Period): ValueInForce | undefined;
+  /** The submission and corrections behind a value in force, for auditors. */
+  valueDetails(value: ValueInForce): Value;
 }
 
 /** The log position the ledger had reached at an instant: the last event recorded at or before it. */
@@ -71,7 +74,7 @@ export function viewAt(index: LedgerIndex, position: number = headPosition(index
         (year !== period ? (targetAt(indicator, year, unitId) ?? targetAt(indicator, year, null)) : undefined)
       );
     },
-    value: (unitId, indicator, period) =>
-      versionAt(valueHistory(index, unitId, indicator, period), position) ?? undefined,
+    value: (unitId, indicator, period) => index.values.at(unitId, indicator, period, position),
+    valueDetails: (value) => valueDetailsAt(index, value) as Value,
   };
 }

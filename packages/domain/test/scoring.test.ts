@@ -196,7 +196,9 @@ describe('scoring (Decision 766 province methodology)', () => {
       l.record(cmd('correction', { submissionId: id, value: 60, reason: 'Số liệu kiểm tra lại' }));
       const s = scoreOf(l, 'HN', IND.online, '2024');
       expect(s).toMatchObject({ met: false, points: 9 });
-      expect(s.value?.corrections.map((c) => c.value)).toEqual([60]);
+      const details = s.value && l.view().valueDetails(s.value);
+      expect(details?.corrections.map((c) => c.value)).toEqual([60]);
+      expect(details?.value).toBe(60);
     });
   });
 

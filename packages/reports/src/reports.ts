@@ -88,39 +88,42 @@ export function rankingReport(
 
 const eventOf = (ref: EventRef) => ({ ...ref });
 
-const indicatorLine = (view: LedgerView, s: IndicatorScore) => ({
-  indicator: s.indicator,
-  name: view.indicator(s.indicator)?.name ?? s.indicator,
-  group: s.group,
-  rule: s.rule,
-  maxPoints: s.maxPoints,
-  direction: s.direction,
-  value: s.value?.value ?? null,
-  target: s.target
-    ? {
-        value: s.target.value,
-        period: s.target.period,
-        unitId: s.target.unitId,
-        authority: s.target.authority,
-        reason: s.target.reason,
-        event: eventOf(s.target.event),
-      }
-    : null,
-  benchmark: s.benchmark,
-  met: s.met,
-  points: display(s.points),
-  pointsExact: s.points,
-  submission: s.value
-    ? {
-        submissionId: s.value.submissionId,
-        source: s.value.source,
-        reportedAt: s.value.reportedAt,
-        event: eventOf(s.value.submission),
-      }
-    : null,
-  corrections:
-    s.value?.corrections.map((c) => ({ value: c.value, reason: c.reason, event: eventOf({ ...c }) })) ?? [],
-});
+const indicatorLine = (view: LedgerView, s: IndicatorScore) => {
+  const details = s.value ? view.valueDetails(s.value) : undefined;
+  return {
+    indicator: s.indicator,
+    name: view.indicator(s.indicator)?.name ?? s.indicator,
+    group: s.group,
+    rule: s.rule,
+    maxPoints: s.maxPoints,
+    direction: s.direction,
+    value: s.value?.value ?? null,
+    target: s.target
+      ? {
+          value: s.target.value,
+          period: s.target.period,
+          unitId: s.target.unitId,
+          authority: s.target.authority,
+          reason: s.target.reason,
+          event: eventOf(s.target.event),
+        }
+      : null,
+    benchmark: s.benchmark,
+    met: s.met,
+    points: display(s.points),
+    pointsExact: s.points,
+    submission: details
+      ? {
+          submissionId: details.submissionId,
+          source: details.source,
+          reportedAt: details.reportedAt,
+          event: eventOf(details.submission),
+        }
+      : null,
+    corrections:
+      details?.corrections.map((c) => ({ value: c.value, reason: c.reason, event: eventOf({ ...c }) })) ?? [],
+  };
+};
 
 /** One unit's scores with, for each indicator, the value, the target and the events behind them. */
 export function scorecardReport(view: LedgerView, unitId: string, methodologyId: string, period: string) {

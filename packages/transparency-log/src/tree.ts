@@ -16,6 +16,12 @@
  * - proofs: each proof hash is MTH of a range [lo, hi) whose start lo is a multiple of a power of
  *   two at least hi − lo, so it is the right fold of stored subtrees too. O(log² n) hashes.
  *
+ * With a leaf source (`options.leaves`, the leaf hashes as their owner stores them), the tree keeps
+ * in memory only the levels from LOW_LEVELS up, plus the lower levels of the block of leaves still
+ * being filled: 1 byte per leaf instead of 64 (10 MiB instead of 610 MiB for 10 M events). A lower
+ * node is recomputed from its block's leaves (at most 2^LOW_LEVELS, one read) when a root or proof
+ * needs it; the last block read is kept, as the lower nodes of one audit path share a block.
+ *
  * Everything returned is a copy: callers cannot change the stored hashes.
  */
 import { emptyRoot, HASH_SIZE, isTreeSize, nodeHash, splitPoint } from './rfc9162.ts';
@@ -24,6 +30,12 @@ import { emptyRoot, HASH_SIZE, isTreeSize, nodeHash, splitPoint } from './rfc916
 const CHUNK = 4096;
 /** The first chunk of a level starts this small and doubles up to CHUNK, so small trees stay small. */
 const FIRST_CHUNK = 16;
+/** With a leaf source, levels below this one are not kept once their block of 2^LOW_LEVELS leaves is full. */
+const LOW_LEVELS = 6;
+const BLOCK = 2 ** LOW_LEVELS;
+
+/** Leaf hashes [from, to) by leaf index, all of them, in order. */
+export type LeafSource = (from: number, to: number) => readonly Uint8Array[];
 
 export interface MerkleTree {
   /** The number of leaves appended so far. */
@@ -38,7 +50,7 @@ export interface MerkleTree {
   inclusionProof(index: number, size?: number): Uint8Array[];
   /** The consistency proof from the first `oldSize` leaves to the first `newSize` (default: all). */
   consistencyProof(oldSize: number, newSize?: number): Uint8Array[];
-  /** How many hashes the tree holds (2n − popcount(n)); for sizing. */
+  /** How many hashes the tree holds in memory (2n − popcount(n) without a leaf source); for sizing. */
   readonly storedHashes: number;
 }
 
@@ -53,10 +65,37 @@ interface Level {
  *
  * Leaf i must be the hash of the i-th event in global log order (see `eventLeafHash`).
  */
-export function createMerkleTree(leafHashes: Iterable<Uint8Array> = []): MerkleTree {
+export function createMerkleTree(
+  leafHashes: Iterable<Uint8Array> = [],
+  options: { leaves?: LeafSource } = {},
+): MerkleTree {
   const levels: Level[] = [];
   let size = 0;
   let stored = 0;
+  const source = options.leaves;
+  /** Levels below this one keep only the block being filled, which starts at leaf `blockStart`. */
+  const lowLevels = source ? LOW_LEVELS : 0;
+  const low: Uint8Array[][] = Array.from({ length: lowLevels }, () => []);
+  let blockStart = 0;
+  let lastRead: { from: number; leaves: readonly Uint8Array[] } | undefined;
+
+  /** MTH of 2^l leaves of a full block, from the source. */
+  const fromSource = (l: number, i: number): Uint8Array => {
+    const from = i * 2 ** l;
+    const blockFrom = from - (from % BLOCK);
+    if (lastRead?.from !== blockFrom) {
+      const leaves = (source as LeafSource)(blockFrom, blockFrom + BLOCK);
+      if (leaves.length !== BLOCK)
+        throw new Error(`leaf source gave ${leaves.length} leaves for [${blockFrom}, ${blockFrom + BLOCK})`);
+      lastRead = { from: blockFrom, leaves };
+    }
+    let nodes = lastRead.leaves.slice(from - blockFrom, from - blockFrom + 2 ** l);
+    while (nodes.length > 1)
+      nodes = Array.from({ length: nodes.length / 2 }, (_, k) =>
+        nodeHash(nodes[2 * k] as Uint8Array, nodes[2 * k + 1] as Uint8Array),
+      );
+    return nodes[0] as Uint8Array;
+  };
 
   const level = (l: number): Level => {
     let lv = levels[l];
@@ -69,6 +108,13 @@ export function createMerkleTree(leafHashes: Iterable<Uint8Array> = []): MerkleT
 
   /** A view (not a copy) of stored hash (l, i). */
   const get = (l: number, i: number): Uint8Array => {
+    if (l < lowLevels) {
+      const first = blockStart / 2 ** l;
+      if (i < first) return fromSource(l, i);
+      const h = low[l]?.[i - first];
+      if (h === undefined) throw new Error(`internal: no stored hash (${l}, ${i})`);
+      return h;
+    }
     const lv = levels[l];
     if (lv === undefined || i >= lv.count) throw new Error(`internal: no stored hash (${l}, ${i})`);
     const chunk = lv.chunks[Math.floor(i / CHUNK)] as Uint8Array;
@@ -78,6 +124,11 @@ export function createMerkleTree(leafHashes: Iterable<Uint8Array> = []): MerkleT
 
   /** Appends hash h as the next hash of level l. */
   const push = (l: number, h: Uint8Array): void => {
+    if (l < lowLevels) {
+      (low[l] as Uint8Array[]).push(h.slice());
+      stored++;
+      return;
+    }
     const lv = level(l);
     const c = Math.floor(lv.count / CHUNK);
     const at = (lv.count % CHUNK) * HASH_SIZE;
@@ -150,6 +201,10 @@ export function createMerkleTree(leafHashes: Iterable<Uint8Array> = []): MerkleT
         push(l, parent);
       }
       size++;
+      if (lowLevels > 0 && size - blockStart === BLOCK) {
+        for (const nodes of low) stored -= nodes.splice(0).length;
+        blockStart = size;
+      }
       return index;
     },
 

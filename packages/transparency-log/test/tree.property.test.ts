@@ -280,3 +280,32 @@ describe('a flipped bit anywhere fails', () => {
     );
   });
 });
+
+describe('a tree that reads its lower levels from a leaf source', () => {
+  it('gives the same roots and proofs as the tree that keeps every level, and keeps ~1 hash per 32 leaves', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 700 }), seed, (n, s) => {
+        const hashes = leavesOf(n, s);
+        let reads = 0;
+        const lean = createMerkleTree(hashes, {
+          leaves: (from, to) => {
+            reads++;
+            return hashes.slice(from, to);
+          },
+        });
+        const full = createMerkleTree(hashes);
+        const sizes = [1, Math.ceil(n / 3), n - 1, n].filter((m) => m >= 1);
+        for (const m of sizes) {
+          expect(hex(lean.root(m))).toBe(hex(full.root(m)));
+          for (const leaf of [0, m - 1, Math.floor(m / 2)])
+            expect(lean.inclusionProof(leaf, m).map(hex)).toEqual(full.inclusionProof(leaf, m).map(hex));
+          expect(lean.consistencyProof(m, n).map(hex)).toEqual(full.consistencyProof(m, n).map(hex));
+        }
+        expect(hex(lean.leafHash(n - 1))).toBe(hex(hashes[n - 1] as Uint8Array));
+        expect(lean.storedHashes).toBeLessThanOrEqual(n / 32 + 2 * 64);
+        if (n >= 128) expect(reads).toBeGreaterThan(0);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});

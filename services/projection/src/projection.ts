@@ -131,8 +131,8 @@ export function createProjection(deps: {
         try {
           foldRecorded(gen.index, event);
           const leafHash = eventLeafHash(event);
-          gen.tree.append(leafHash);
-          log.push({ position: event.position, recordedAtMs: Date.parse(event.recordedAt), leafHash });
+          const leaf = gen.tree.append(leafHash);
+          log.push({ leaf, position: event.position, recordedAtMs: Date.parse(event.recordedAt), leafHash });
         } catch (e) {
           failed = { position: event.position, eventId: event.eventId, message: (e as Error).message };
           break;

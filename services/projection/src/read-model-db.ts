@@ -4,7 +4,10 @@ import {
   type FactVersion,
   type LedgerIndex,
   restoreLogEntry,
+  restoreValueVersion,
   restoreVersion,
+  type Value,
+  type ValueDetails,
 } from '@ledger/domain';
 import { configureConnection } from '@ledger/event-store-sqlite';
 import { createMerkleTree, type MerkleTree } from '@ledger/transparency-log';
@@ -29,16 +32,19 @@ export interface ReadModelDb {
   close(): void;
 }
 
-/** One event of the log as the projection keeps it: where, when, and its RFC 9162 leaf hash. */
+/** One event of the log as the projection keeps it: its leaf index, where, when, and its RFC 9162 leaf hash. */
 export interface LogEntry {
+  readonly leaf: number;
   readonly position: number;
   readonly recordedAtMs: number;
   readonly leafHash: Uint8Array;
 }
 
-// 3: versions are appended in log order with no index (loading reads them in rowid order); a
-// (kind, key, position) key made every commit rewrite pages all over the table.
-const SCHEMA_VERSION = 3;
+// 3: versions are appended in log order (a (kind, key, position) key made every commit rewrite
+// pages all over the table). 4: keyed by position (one version per event), so the details behind a
+// value are read back by position, and with the value's number in `amount`, so loading the index
+// does not parse them; the log keyed by leaf index, so the Merkle tree reads its lower levels back.
+const SCHEMA_VERSION = 4;
 
 export function openReadModelDb(path: string): ReadModelDb {
   const db = new DatabaseSync(path);
@@ -59,10 +65,10 @@ export function openReadModelDb(path: string): ReadModelDb {
   db.exec(`
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS log (
-      position INTEGER PRIMARY KEY, recorded_at_ms INTEGER NOT NULL, leaf_hash BLOB NOT NULL
+      leaf INTEGER PRIMARY KEY, position INTEGER NOT NULL, recorded_at_ms INTEGER NOT NULL, leaf_hash BLOB NOT NULL
     );
     CREATE TABLE IF NOT EXISTS versions (
-      position INTEGER NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL
+      position INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, amount REAL, value TEXT NOT NULL
     );
   `);
   const version = (
@@ -71,10 +77,27 @@ export function openReadModelDb(path: string): ReadModelDb {
   if (version === undefined)
     db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
 
-  const insertVersion = db.prepare('INSERT INTO versions (kind, key, position, value) VALUES (?, ?, ?, ?)');
-  const insertLog = db.prepare(
-    'INSERT OR IGNORE INTO log (position, recorded_at_ms, leaf_hash) VALUES (?, ?, ?)',
+  const insertVersion = db.prepare(
+    'INSERT INTO versions (position, kind, key, amount, value) VALUES (?, ?, ?, ?, ?)',
   );
+  const selectDetails = db.prepare("SELECT value FROM versions WHERE position = ? AND kind = 'values'");
+  /** Details folded but not committed yet, by position; the rest are read from the file. */
+  const pending = new Map<number, Value>();
+  const details: ValueDetails = {
+    put: (position, value) => pending.set(position, value),
+    get: (position) => {
+      const found = pending.get(position);
+      if (found) return found;
+      const row = selectDetails.get(position) as { value: string } | undefined;
+      return row ? (JSON.parse(row.value) as Value) : undefined;
+    },
+  };
+  const insertLog = db.prepare(
+    'INSERT INTO log (leaf, position, recorded_at_ms, leaf_hash) VALUES (?, ?, ?, ?)',
+  );
+  const selectLeaves = db.prepare('SELECT leaf_hash FROM log WHERE leaf >= ? AND leaf < ? ORDER BY leaf');
+  const leaves = (from: number, to: number) =>
+    selectLeaves.all(from, to).map((row) => row.leaf_hash as Uint8Array);
   const setCheckpoint = db.prepare(
     "INSERT INTO meta (key, value) VALUES ('checkpoint', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
   );
@@ -82,23 +105,23 @@ export function openReadModelDb(path: string): ReadModelDb {
   return {
     path,
     load: () => {
-      const index = createLedgerIndex();
-      const tree = createMerkleTree();
+      const index = createLedgerIndex(details);
+      const tree = createMerkleTree([], { leaves });
       for (const row of db
-        .prepare('SELECT position, recorded_at_ms, leaf_hash FROM log ORDER BY position')
+        .prepare('SELECT position, recorded_at_ms, leaf_hash FROM log ORDER BY leaf')
         .iterate()) {
         restoreLogEntry(index, row.position as number, row.recorded_at_ms as number);
         tree.append(row.leaf_hash as Uint8Array);
       }
       for (const row of db
-        .prepare('SELECT kind, key, position, value FROM versions ORDER BY rowid')
-        .iterate())
-        restoreVersion(index, {
-          kind: row.kind as FactVersion['kind'],
-          key: row.key as string,
-          position: row.position as number,
-          value: JSON.parse(row.value as string),
-        });
+        .prepare(
+          "SELECT kind, key, position, amount, iif(kind = 'values', NULL, value) AS value FROM versions ORDER BY position",
+        )
+        .iterate()) {
+        const { kind, key, position } = row as { kind: FactVersion['kind']; key: string; position: number };
+        if (kind === 'values') restoreValueVersion(index, key, position, row.amount as number | null);
+        else restoreVersion(index, { kind, key, position, value: JSON.parse(row.value as string) });
+      }
       const checkpoint =
         (db.prepare("SELECT value FROM meta WHERE key = 'checkpoint'").get() as { value: number } | undefined)
           ?.value ?? 0;
@@ -107,11 +130,19 @@ export function openReadModelDb(path: string): ReadModelDb {
     commit: (versions, log, checkpoint, beforeCommit) => {
       db.exec('BEGIN IMMEDIATE');
       try {
-        for (const v of versions) insertVersion.run(v.kind, v.key, v.position, JSON.stringify(v.value));
-        for (const l of log) insertLog.run(l.position, l.recordedAtMs, l.leafHash);
+        for (const v of versions)
+          insertVersion.run(
+            v.position,
+            v.kind,
+            v.key,
+            v.kind === 'values' ? ((v.value as Value | null)?.value ?? null) : null,
+            JSON.stringify(v.value),
+          );
+        for (const l of log) insertLog.run(l.leaf, l.position, l.recordedAtMs, l.leafHash);
         setCheckpoint.run(checkpoint);
         beforeCommit?.();
         db.exec('COMMIT');
+        pending.clear();
       } catch (error) {
         if (db.isTransaction) db.exec('ROLLBACK');
         throw error;

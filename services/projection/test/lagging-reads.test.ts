@@ -5,45 +5,13 @@ import { join } from 'node:path';
 import { getInProcessBus } from '@ledger/bus';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { closeServer, createHttpApp, createLogger, finishHttpApp, listen } from '@ledger/http';
-import { createIngestion, requestHash, type WriteRequest } from '@ledger/ingestion';
+import { createIngestion } from '@ledger/ingestion';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProjection, type Projection } from '../src/projection.ts';
 import { readRouter } from '../src/routes.ts';
+import { REFERENCE, submission, write } from './fixtures.ts';
 
 const logger = createLogger('projection-test', 'silent');
-
-const write = (commands: { type: string; body: object }[], recordedAt?: string): WriteRequest => ({
-  commands,
-  pathOf: (i) => `commands.${i}.body`,
-  requestHash: requestHash('test', commands),
-  actor: 'test',
-  correlationId: 'c',
-  causationId: null,
-  submissionAddressedBy: 'body',
-  ...(recordedAt ? { recordedAt } : {}),
-});
-
-const REFERENCE = [
-  { type: 'unit', body: { id: '77', name: 'Bà Rịa-Vũng Tàu', level: 'province' } },
-  { type: 'unit', body: { id: '747', name: 'TP. Vũng Tàu', level: 'district', parentId: '77' } },
-  {
-    type: 'indicator',
-    body: { code: 'on-time', name: 'Hồ sơ đúng hạn', measure: 'percent', direction: 'higher-is-better' },
-  },
-  {
-    type: 'methodology',
-    body: {
-      id: 'cchc',
-      name: 'Chỉ số CCHC',
-      level: 'district',
-      indicators: [{ indicator: 'on-time', maxPoints: 60, rule: { kind: 'attainment', threshold: 95 } }],
-    },
-  },
-];
-const value = (v: number) => ({
-  type: 'submission',
-  body: { unitId: '747', indicator: 'on-time', period: '2023', value: v },
-});
 
 describe('reads while the projection lags behind the log', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lagging-reads-'));
@@ -57,7 +25,7 @@ describe('reads while the projection lags behind the log', () => {
     const ingestion = createIngestion({ store, logger });
     await ingestion.start();
     await ingestion.execute(write(REFERENCE, '2024-01-05T02:00:00.000Z'));
-    const applied = await ingestion.execute(write([value(99)], '2024-02-01T00:00:00.000Z'));
+    const applied = await ingestion.execute(write([submission(99)], '2024-02-01T00:00:00.000Z'));
     appliedPosition = applied.results[0]?.position as number;
     // The projection catches up from the store at start, then follows the bus — on which nothing is
     // published here, so what is written next stays unapplied: a projection lagging behind the log.

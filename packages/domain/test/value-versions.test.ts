@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { createValueVersions } from '../src/value-versions.ts';
+
+describe('value versions', () => {
+  it('Given a submission, a correction and a retraction, Then each position sees the version in force then', () => {
+    const values = createValueVersions();
+    values.record('HN', 'online', '2024', 10, 95);
+    values.record('HN', 'online', '2024', 20, 60);
+    values.record('HN', 'online', '2024', 30, null);
+    values.record('HN', 'online', '2024', 40, 70);
+    expect(values.at('HN', 'online', '2024', 9)).toBeUndefined();
+    expect(values.at('HN', 'online', '2024', 10)).toEqual({ value: 95, position: 10 });
+    expect(values.at('HN', 'online', '2024', 29)).toEqual({ value: 60, position: 20 });
+    expect(values.at('HN', 'online', '2024', 35)).toBeUndefined();
+    expect(values.at('HN', 'online', '2024', Number.POSITIVE_INFINITY)).toEqual({ value: 70, position: 40 });
+    expect(values.positions('HN', 'online', '2024')).toEqual([10, 20, 30, 40]);
+    expect(values.at('HN', 'online', '2023', 40)).toBeUndefined();
+    expect(values.at('HP', 'online', '2024', 40)).toBeUndefined();
+    expect(values.positions('HN', 'on-time', '2024')).toEqual([]);
+  });
+
+  it('refuses a version older than the one it has', () => {
+    const values = createValueVersions();
+    values.record('HN', 'online', '2024', 10, 95);
+    expect(() => values.record('HN', 'online', '2024', 10, 96)).toThrow(RangeError);
+    expect(values.at('HN', 'online', '2024', 10)).toEqual({ value: 95, position: 10 });
+  });
+
+  it('keeps every version across many storage chunks and indicators defined late', () => {
+    const values = createValueVersions();
+    const units = 300;
+    const indicators = 250; // more indicators than a unit's first row had room for
+    let position = 0;
+    for (let i = 0; i < indicators; i++)
+      for (let u = 0; u < units; u++) values.record(`u${u}`, `i${i}`, '2024-01', ++position, u * 1_000 + i);
+    for (let u = 0; u < units; u += 7) values.record(`u${u}`, 'i3', '2024-01', ++position, -u);
+    expect(values.size).toBe(position);
+    expect(position).toBeGreaterThan(1 << 16);
+    for (let u = 0; u < units; u += 13)
+      for (let i = 0; i < indicators; i += 17) {
+        const first = i * units + u + 1;
+        expect(values.at(`u${u}`, `i${i}`, '2024-01', position)?.position).toBe(first);
+        expect(values.at(`u${u}`, `i${i}`, '2024-01', first)).toEqual({
+          value: u * 1_000 + i,
+          position: first,
+        });
+      }
+    expect(values.at('u7', 'i3', '2024-01', position)?.value).toBe(-7);
+    expect(values.positions('u7', 'i3', '2024-01')).toHaveLength(2);
+  });
+});

@@ -1,0 +1,37 @@
+import { requestHash, type WriteRequest } from '@ledger/ingestion';
+
+/** One write through ingestion, as a test integrator would send it. */
+export const write = (commands: { type: string; body: object }[], recordedAt?: string): WriteRequest => ({
+  commands,
+  pathOf: (i) => `commands.${i}.body`,
+  requestHash: requestHash('test', commands),
+  actor: 'test',
+  correlationId: 'c',
+  causationId: null,
+  submissionAddressedBy: 'body',
+  ...(recordedAt ? { recordedAt } : {}),
+});
+
+/** A province, one district, one indicator and a methodology that scores it. */
+export const REFERENCE = [
+  { type: 'unit', body: { id: '77', name: 'Bà Rịa-Vũng Tàu', level: 'province' } },
+  { type: 'unit', body: { id: '747', name: 'TP. Vũng Tàu', level: 'district', parentId: '77' } },
+  {
+    type: 'indicator',
+    body: { code: 'on-time', name: 'Hồ sơ đúng hạn', measure: 'percent', direction: 'higher-is-better' },
+  },
+  {
+    type: 'methodology',
+    body: {
+      id: 'cchc',
+      name: 'Chỉ số CCHC',
+      level: 'district',
+      indicators: [{ indicator: 'on-time', maxPoints: 60, rule: { kind: 'attainment', threshold: 95 } }],
+    },
+  },
+];
+
+export const submission = (v: number, period = '2023') => ({
+  type: 'submission',
+  body: { unitId: '747', indicator: 'on-time', period, value: v },
+});
