@@ -24,7 +24,7 @@ const monthBefore = (ms: number, back: number) => {
  */
 export function asOfRankings(index: LedgerIndex, queries: number, seed: number): AsOfResult {
   const random = createRandom(seed);
-  const first = index.recordedAtMs[0] as number;
+  const first = index.recordedAtMs.at(0) as number;
   const last = index.recordedAtMs.at(-1) as number;
   const times: number[] = [];
   let rows = 0;

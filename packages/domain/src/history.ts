@@ -30,13 +30,17 @@ export function record<K, T>(map: Map<K, History<T>>, key: K, position: number, 
 }
 
 /** The index of the last element ≤ `target` in an ascending array, or -1. */
-export function lastAtOrBefore(sorted: ArrayLike<number>, target: number, length = sorted.length): number {
+export function lastAtOrBefore(
+  sorted: { readonly length: number; at(i: number): number | undefined },
+  target: number,
+  length = sorted.length,
+): number {
   let lo = 0;
   let hi = length - 1;
   let found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    if ((sorted[mid] as number) <= target) {
+    if ((sorted.at(mid) as number) <= target) {
       found = mid;
       lo = mid + 1;
     } else hi = mid - 1;

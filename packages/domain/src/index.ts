@@ -1,4 +1,5 @@
 export * from './as-of.ts';
+export * from './column.ts';
 export * from './commands.ts';
 export * from './decide.ts';
 export * from './diff.ts';

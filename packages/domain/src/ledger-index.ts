@@ -1,3 +1,4 @@
+import { type Column, createColumn } from './column.ts';
 import type { RecordedEvent } from './envelope.ts';
 import { isLedgerEventType, type LedgerEventBody, parseEventBody } from './events.ts';
 import type { EventRef, Indicator, Methodology, Target, Unit, Value } from './facts.ts';
@@ -27,8 +28,8 @@ export function inMemoryValueDetails(): ValueDetails {
  */
 export interface LedgerIndex {
   /** Position and recordedAt (epoch ms) of every event folded, in log order. */
-  readonly positions: number[];
-  readonly recordedAtMs: number[];
+  readonly positions: Column;
+  readonly recordedAtMs: Column;
   readonly units: Map<string, History<Unit>>;
   readonly indicators: Map<string, History<Indicator>>;
   readonly methodologies: Map<string, History<Methodology>>;
@@ -103,8 +104,8 @@ export function restoreLogEntry(index: LedgerIndex, position: number, recordedAt
 export type LedgerRecordedEvent = RecordedEvent & LedgerEventBody;
 
 export const createLedgerIndex = (valueDetails: ValueDetails = inMemoryValueDetails()): LedgerIndex => ({
-  positions: [],
-  recordedAtMs: [],
+  positions: createColumn(),
+  recordedAtMs: createColumn(),
   units: new Map(),
   indicators: new Map(),
   methodologies: new Map(),

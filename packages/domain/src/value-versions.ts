@@ -1,3 +1,4 @@
+import { createColumn } from './column.ts';
 import type { Period } from './period.ts';
 
 /** The value in force for a unit, indicator and period, and the log position of the version that set it. */
@@ -24,34 +25,21 @@ export interface ValueVersions {
   readonly size: number;
 }
 
-const CHUNK_BITS = 16;
-const CHUNK = 1 << CHUNK_BITS;
-const MASK = CHUNK - 1;
-const FIRST_CHUNK = 256;
 const NONE = -1;
-
-function grow<A extends Float64Array | Int32Array>(
-  Type: new (length: number) => A,
-  chunk: A | undefined,
-  length: number,
-): A {
-  const grown = new Type(length);
-  if (chunk) grown.set(chunk);
-  return grown;
-}
 
 export function createValueVersions(): ValueVersions {
   const indicatorIds = new Map<string, number>();
   /** Unit → period → newest version per indicator id (NONE: never submitted). */
   const heads = new Map<string, Map<Period, Int32Array>>();
-  const positionChunks: Float64Array[] = [];
-  const valueChunks: Float64Array[] = [];
-  const previousChunks: Int32Array[] = [];
-  let size = 0;
+  const positions = createColumn(Float64Array);
+  /** NaN: a retraction. */
+  const amounts = createColumn(Float64Array);
+  /** The previous version of the same value, or NONE. */
+  const previous = createColumn(Int32Array);
 
-  const positionOf = (v: number) => (positionChunks[v >>> CHUNK_BITS] as Float64Array)[v & MASK] as number;
-  const amountOf = (v: number) => (valueChunks[v >>> CHUNK_BITS] as Float64Array)[v & MASK] as number;
-  const previousOf = (v: number) => (previousChunks[v >>> CHUNK_BITS] as Int32Array)[v & MASK] as number;
+  const positionOf = (v: number) => positions.at(v) as number;
+  const amountOf = (v: number) => amounts.at(v) as number;
+  const previousOf = (v: number) => previous.at(v) as number;
 
   const headOf = (unitId: string, indicator: string, period: Period): number => {
     const id = indicatorIds.get(indicator);
@@ -77,7 +65,7 @@ export function createValueVersions(): ValueVersions {
 
   return {
     get size() {
-      return size;
+      return positions.length;
     },
     record(unitId, indicator, period, position, value) {
       let id = indicatorIds.get(indicator);
@@ -91,20 +79,10 @@ export function createValueVersions(): ValueVersions {
         throw new RangeError(
           `value version at position ${position} recorded after position ${positionOf(head)}`,
         );
-      const chunk = size >>> CHUNK_BITS;
-      const at = size & MASK;
-      if (at >= (positionChunks[chunk]?.length ?? 0)) {
-        // The first chunk starts small and doubles, so a small ledger stays small.
-        const length = chunk === 0 ? Math.min(Math.max(2 * at, FIRST_CHUNK), CHUNK) : CHUNK;
-        positionChunks[chunk] = grow(Float64Array, positionChunks[chunk], length);
-        valueChunks[chunk] = grow(Float64Array, valueChunks[chunk], length);
-        previousChunks[chunk] = grow(Int32Array, previousChunks[chunk], length);
-      }
-      (positionChunks[chunk] as Float64Array)[at] = position;
-      (valueChunks[chunk] as Float64Array)[at] = value ?? Number.NaN;
-      (previousChunks[chunk] as Int32Array)[at] = head;
-      row[id] = size;
-      size++;
+      positions.push(position);
+      amounts.push(value ?? Number.NaN);
+      previous.push(head);
+      row[id] = positions.length - 1;
     },
     at(unitId, indicator, period, position) {
       let v = headOf(unitId, indicator, period);

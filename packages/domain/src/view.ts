@@ -33,7 +33,7 @@ export interface LedgerView {
 /** The log position the ledger had reached at an instant: the last event recorded at or before it. */
 export function positionAsOf(index: LedgerIndex, instantMs: number): number {
   const i = lastAtOrBefore(index.recordedAtMs, instantMs);
-  return i < 0 ? 0 : (index.positions[i] as number);
+  return i < 0 ? 0 : (index.positions.at(i) as number);
 }
 
 export function viewAt(index: LedgerIndex, position: number = headPosition(index)): LedgerView {

@@ -70,7 +70,7 @@ export function logRouter(deps: {
     const { position, size } = parse(z.object({ position: Size.min(1), size: Size.optional() }), req);
     const { index, tree } = projection;
     const leafIndex = lastAtOrBefore(index.positions, position);
-    if (leafIndex < 0 || index.positions[leafIndex] !== position)
+    if (leafIndex < 0 || index.positions.at(leafIndex) !== position)
       return sendProblem(res, problem(404, `no event at position ${position}`));
     const treeSize = size ?? tree.size;
     if (treeSize > tree.size) return sendProblem(res, outOfRange('size', tree.size));

@@ -59,7 +59,7 @@ export interface Projection {
 
 interface Generation {
   readonly index: LedgerIndex;
-  /** The RFC 9162 Merkle tree over the log: leaf i is the i-th event (index.positions[i]). */
+  /** The RFC 9162 Merkle tree over the log: leaf i is the i-th event (index.positions.at(i)). */
   readonly tree: MerkleTree;
   readonly db: ReadModelDb;
 }
@@ -177,7 +177,7 @@ export function createProjection(deps: {
   };
 
   const recordedAtOf = (index: LedgerIndex, position: number) => {
-    const ms = index.recordedAtMs[lastAtOrBefore(index.positions, position)];
+    const ms = index.recordedAtMs.at(lastAtOrBefore(index.positions, position));
     return ms === undefined ? null : new Date(ms).toISOString();
   };
 

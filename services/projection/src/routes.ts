@@ -91,7 +91,7 @@ export function readRouter(deps: ReadDeps): Router {
     await fresh(query);
     if (query.atPosition !== undefined) {
       const i = lastAtOrBefore(projection.index.positions, query.atPosition);
-      const position = i < 0 ? 0 : (projection.index.positions[i] as number);
+      const position = i < 0 ? 0 : (projection.index.positions.at(i) as number);
       return { view: viewAt(projection.index, position), asOf: recordedAtOf(position), query };
     }
     const asOfMs = query.asOf ?? now();
@@ -105,7 +105,7 @@ export function readRouter(deps: ReadDeps): Router {
 
   const recordedAtOf = (position: number) => {
     const i = lastAtOrBefore(projection.index.positions, position);
-    const ms = projection.index.recordedAtMs[i];
+    const ms = projection.index.recordedAtMs.at(i);
     return ms === undefined ? null : new Date(ms).toISOString();
   };
 

@@ -92,7 +92,7 @@ export async function startCheckpointer(deps: {
       root: toBase64(root),
       note: signCheckpoint({ origin, size, root }, keys.signerKey),
     };
-    const derivedFrom = new Date(index.recordedAtMs[size - 1] as number).toISOString();
+    const derivedFrom = new Date(index.recordedAtMs.at(size - 1) as number).toISOString();
     const appended = await store.append(
       [
         {

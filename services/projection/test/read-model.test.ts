@@ -19,7 +19,8 @@ const CELLS = [
 
 /** Every value and the details behind it, at every position of the log. */
 function valuesAtEveryPosition(index: LedgerIndex) {
-  return index.positions.map((position) => {
+  return Array.from({ length: index.positions.length }, (_, i) => {
+    const position = index.positions.at(i) as number;
     const view = viewAt(index, position);
     return CELLS.map(([unit, indicator, period]) => {
       const value = view.value(unit, indicator, period);

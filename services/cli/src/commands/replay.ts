@@ -1,4 +1,11 @@
-import { type LedgerIndex, parseAsOf, positionAsOf, type RecordedEvent, viewAt } from '@ledger/domain';
+import {
+  type LedgerIndex,
+  lastAtOrBefore,
+  parseAsOf,
+  positionAsOf,
+  type RecordedEvent,
+  viewAt,
+} from '@ledger/domain';
 import { rankingReport } from '@ledger/reports';
 import { firstDifference } from '../compare.ts';
 import { CliFailure, EXIT } from '../failure.ts';
@@ -77,15 +84,16 @@ export async function compareWithServed(
 
   const last = await differenceAt(position);
   if (!last) return undefined;
-  const candidates = index.positions.filter((p) => p <= position);
+  // The positions up to `position` are the first `count` of the index's, ascending.
+  const count = lastAtOrBefore(index.positions, position) + 1;
   let lo = 0;
-  let hi = candidates.length - 1;
+  let hi = count - 1;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (await differenceAt(candidates[mid] as number)) hi = mid;
+    if (await differenceAt(index.positions.at(mid) as number)) hi = mid;
     else lo = mid + 1;
   }
-  const at = candidates[lo] ?? position;
+  const at = index.positions.at(lo) ?? position;
   const difference = (await differenceAt(at)) ?? last;
   const event = log.find((e) => e.position === at);
   return {

@@ -1,0 +1,44 @@
+/**
+ * A growing column of numbers in typed-array chunks: 8 bytes an entry for Float64Array (4 for
+ * Int32Array), never copied once a chunk is full, and outside the JavaScript heap, so a column of
+ * ten million entries neither weighs on the garbage collector nor doubles its size while growing.
+ */
+export interface Column {
+  readonly length: number;
+  /** The entry at `i`; a negative `i` counts from the end, as `Array.prototype.at`. */
+  at(i: number): number | undefined;
+  push(value: number): void;
+}
+
+const CHUNK_BITS = 16;
+const CHUNK = 1 << CHUNK_BITS;
+const MASK = CHUNK - 1;
+/** The first chunk starts this small and doubles up to CHUNK, so a small ledger stays small. */
+const FIRST_CHUNK = 256;
+
+export function createColumn(Type: Float64ArrayConstructor | Int32ArrayConstructor = Float64Array): Column {
+  const chunks: (Float64Array | Int32Array)[] = [];
+  let length = 0;
+  return {
+    get length() {
+      return length;
+    },
+    at(i) {
+      const k = i < 0 ? length + i : i;
+      if (!(k >= 0 && k < length)) return undefined;
+      return (chunks[k >>> CHUNK_BITS] as Float64Array)[k & MASK];
+    },
+    push(value) {
+      const c = length >>> CHUNK_BITS;
+      const at = length & MASK;
+      const chunk = chunks[c];
+      if (at >= (chunk?.length ?? 0)) {
+        const grown = new Type(c === 0 ? Math.min(Math.max(2 * at, FIRST_CHUNK), CHUNK) : CHUNK);
+        if (chunk) grown.set(chunk);
+        chunks[c] = grown;
+      }
+      (chunks[c] as Float64Array)[at] = value;
+      length++;
+    },
+  };
+}
