@@ -5,7 +5,7 @@ import { createLedgerIndex, foldRecorded, type LedgerIndex } from '@ledger/domai
 import { readPages } from '@ledger/event-store';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { createLogger } from '@ledger/http';
-import { createProjection } from '@ledger/projection';
+import { createProjection, sqliteLeafHashes } from '@ledger/projection';
 import { sampleRss } from './stats.ts';
 
 export interface ReplayResult {
@@ -25,11 +25,13 @@ export interface ReplayResult {
 export async function rebuildProjection(storePath: string, projectionPath: string): Promise<ReplayResult> {
   for (const suffix of ['', '-wal', '-shm']) rmSync(projectionPath + suffix, { force: true });
   const store = getSQLiteEventStore({ path: storePath });
+  const logger = createLogger('bench', 'warn');
   const projection = createProjection({
     store,
     bus: getInProcessBus(),
-    logger: createLogger('bench', 'warn'),
+    logger,
     path: projectionPath,
+    leafHashesFrom: sqliteLeafHashes(storePath, logger),
   });
   const rss = sampleRss();
   const started = performance.now();

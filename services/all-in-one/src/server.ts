@@ -5,7 +5,7 @@ import { verifyReplayInSeparateProcess } from '@ledger/cli';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { closeServer, createHttpApp, finishHttpApp, type Logger, listen, opsRouter } from '@ledger/http';
 import { createIngestion, ingestionRouter, startRelay } from '@ledger/ingestion';
-import { createProjection, readRouter, startTransparencyLog } from '@ledger/projection';
+import { createProjection, readRouter, sqliteLeafHashes, startTransparencyLog } from '@ledger/projection';
 import { createScoringWorker } from '@ledger/scoring';
 import type { AllInOneConfig } from './config.ts';
 import { loadDemo } from './demo.ts';
@@ -41,6 +41,7 @@ export async function startLedger(config: AllInOneConfig, logger: Logger): Promi
     bus,
     logger: logger.child({ module: 'projection' }),
     path: join(dataDir, 'projection.sqlite'),
+    leafHashesFrom: sqliteLeafHashes(databasePath, logger),
   });
   await projection.start();
   const scoring = createScoringWorker({ store, bus, logger: logger.child({ module: 'scoring' }) });

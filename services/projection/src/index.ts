@@ -1,3 +1,4 @@
+export * from './leaf-hashes.ts';
 export * from './log-routes.ts';
 export * from './projection.ts';
 export * from './read-model-db.ts';

@@ -2,22 +2,24 @@ import { join } from 'node:path';
 import { verifyReplayInSeparateProcess } from '@ledger/cli';
 import { opsRouter } from '@ledger/http';
 import { runService } from '@ledger/runtime';
+import { sqliteLeafHashes } from './leaf-hashes.ts';
 import { startTransparencyLog } from './log-routes.ts';
 import { createProjection } from './projection.ts';
 import { readRouter } from './routes.ts';
 
 /** The projection service: follows ledger.events.v1 into the as-of index and serves the read API. */
 await runService('projection', 8083, async ({ config, logger, store, bus, app, crash, selfUrl }) => {
+  const location = config.LEDGER_STORE;
   const projection = createProjection({
     store,
     bus,
     logger,
     path: join(config.LEDGER_STATE_DIR, 'projection.sqlite'),
     crash,
+    ...(location.kind === 'sqlite' ? { leafHashesFrom: sqliteLeafHashes(location.path, logger) } : {}),
   });
   await projection.start();
   // The CLI replays SQLite stores; against KurrentDB the endpoint says it is not configured.
-  const location = config.LEDGER_STORE;
   const verifyReplay =
     location.kind === 'sqlite'
       ? (request: { methodologyId: string; period: string; asOf?: string }) =>

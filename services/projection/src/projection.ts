@@ -11,6 +11,7 @@ import {
 import { type EventStore, readPages } from '@ledger/event-store';
 import type { Logger } from '@ledger/http';
 import { eventLeafHash, type MerkleTree } from '@ledger/transparency-log';
+import type { LeafHashesAhead, LeafHashesFrom } from './leaf-hashes.ts';
 import { type LogEntry, openReadModelDb, type ReadModelDb } from './read-model-db.ts';
 
 export type ProjectionStatus = 'starting' | 'catching-up' | 'live' | 'failed' | 'stopped';
@@ -78,6 +79,8 @@ export function createProjection(deps: {
   name?: string;
   pageSize?: number;
   crash?: ProjectionCrashHook;
+  /** Hashes the log on another thread during catch-ups and rebuilds (see leaf-hashes.ts). */
+  leafHashesFrom?: LeafHashesFrom;
 }): Projection {
   const { store, bus, path } = deps;
   const name = deps.name ?? 'as-of-index';
@@ -119,7 +122,12 @@ export function createProjection(deps: {
    * applied (redeliveries) are skipped. Throws, after committing what came before it, at an event
    * that cannot be applied.
    */
-  const applyTo = (gen: Generation, events: readonly RecordedEvent[], hooks = false): void => {
+  const applyTo = (
+    gen: Generation,
+    events: readonly RecordedEvent[],
+    hooks = false,
+    ahead?: LeafHashesAhead,
+  ): void => {
     const versions: FactVersion[] = [];
     const log: LogEntry[] = [];
     gen.index.journal = versions;
@@ -130,7 +138,7 @@ export function createProjection(deps: {
         if (hooks && i === Math.floor(fresh.length / 2) && i > 0) crash('mid-batch');
         try {
           foldRecorded(gen.index, event);
-          const leafHash = eventLeafHash(event);
+          const leafHash = ahead?.take(event.position) ?? eventLeafHash(event);
           const leaf = gen.tree.append(leafHash);
           log.push({ leaf, position: event.position, recordedAtMs: Date.parse(event.recordedAt), leafHash });
         } catch (e) {
@@ -146,10 +154,10 @@ export function createProjection(deps: {
     if (failed) throw Object.assign(new Error(failed.message), { failed });
   };
 
-  const applyLive = (events: readonly RecordedEvent[]) => {
+  const applyLive = (events: readonly RecordedEvent[], ahead?: LeafHashesAhead) => {
     if (status === 'failed') return;
     try {
-      applyTo(live(), events, true);
+      applyTo(live(), events, true, ahead);
     } catch (e) {
       status = 'failed';
       error = (e as { failed?: ProjectionState['error'] }).failed ?? {
@@ -166,13 +174,20 @@ export function createProjection(deps: {
   const catchUp = async (gen: Generation, progress: (position: number, head: number) => void) => {
     const head = (await store.head()).position;
     let lastLog = Date.now();
-    for await (const events of readPages(store, headPosition(gen.index), pageSize)) {
-      await serial(() => (gen === current ? applyLive(events) : applyTo(gen, events)));
-      if (status === 'failed' && gen === current) return;
-      if (Date.now() - lastLog > 1_000) {
-        lastLog = Date.now();
-        progress(headPosition(gen.index), head);
+    const after = headPosition(gen.index);
+    const ahead = after < head ? deps.leafHashesFrom?.(after) : undefined;
+    try {
+      for await (const events of readPages(store, after, pageSize)) {
+        await ahead?.reach((events.at(-1) as RecordedEvent).position);
+        await serial(() => (gen === current ? applyLive(events, ahead) : applyTo(gen, events, false, ahead)));
+        if (status === 'failed' && gen === current) return;
+        if (Date.now() - lastLog > 1_000) {
+          lastLog = Date.now();
+          progress(headPosition(gen.index), head);
+        }
       }
+    } finally {
+      await ahead?.stop();
     }
   };
 
