@@ -6,6 +6,7 @@ import { readPages } from '@ledger/event-store';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { createLogger } from '@ledger/http';
 import { createProjection, sqliteLeafHashes } from '@ledger/projection';
+import { createScorer } from '@ledger/scoring';
 import { sampleRss } from './stats.ts';
 
 export interface ReplayResult {
@@ -58,4 +59,22 @@ export async function foldOnly(storePath: string, pageSize = 5_000): Promise<Rep
   await store.close();
   const events = index.positions.length;
   return { events, seconds, eventsPerSecond: events / seconds, peakRssMiB, index };
+}
+
+/**
+ * Workload 2, "scoring": the scoring service's start — it folds the whole log into its own index
+ * (values as numbers, no details) and the last score of every unit, before it scores what is new.
+ * Here nothing is new: the data set's scores are all recorded.
+ */
+export async function scoringFold(storePath: string, pageSize = 5_000): Promise<ReplayResult> {
+  const store = getSQLiteEventStore({ path: storePath });
+  const scorer = createScorer();
+  const rss = sampleRss();
+  const started = performance.now();
+  for await (const page of readPages(store, 0, pageSize)) for (const event of page) scorer.fold(event);
+  const seconds = (performance.now() - started) / 1000;
+  const peakRssMiB = rss.stop();
+  await store.close();
+  const events = scorer.index.positions.length;
+  return { events, seconds, eventsPerSecond: events / seconds, peakRssMiB, index: scorer.index };
 }

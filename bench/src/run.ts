@@ -2,7 +2,7 @@
  * One run of one workload in a fresh process (so peak RSS is this run's own), printing one JSON
  * line. main.ts spawns it K times and takes medians.
  *   run.ts append <events> <path>      run.ts replay <events> <storePath> <queries>
- *   run.ts fold <events> <storePath> <queries>      run.ts http-single|http-batch 0 <seconds>
+ *   run.ts fold|scoring <events> <storePath> <queries>      run.ts http-single|http-batch 0 <seconds>
  *   run.ts kafka-throughput <submissions>            run.ts kafka-freshness 0 <seconds> <rate>
  */
 import { appendDataset } from './append.ts';
@@ -10,7 +10,7 @@ import { asOfRankings } from './asof.ts';
 import { httpLoad } from './http.ts';
 import { kafkaFreshness } from './kafka-freshness.ts';
 import { kafkaThroughput } from './kafka-throughput.ts';
-import { foldOnly, rebuildProjection } from './replay.ts';
+import { foldOnly, rebuildProjection, scoringFold } from './replay.ts';
 
 const [workload, eventsArg, path = '', queriesArg = '2000', seedArg = '6'] = process.argv.slice(2);
 const events = Number(eventsArg);
@@ -22,9 +22,14 @@ switch (workload) {
     break;
   }
   case 'replay':
-  case 'fold': {
+  case 'fold':
+  case 'scoring': {
     const { index, ...replay } =
-      workload === 'replay' ? await rebuildProjection(path, `${path}.projection`) : await foldOnly(path);
+      workload === 'replay'
+        ? await rebuildProjection(path, `${path}.projection`)
+        : workload === 'fold'
+          ? await foldOnly(path)
+          : await scoringFold(path);
     const asOf = asOfRankings(index, Number(queriesArg), seed);
     console.log(JSON.stringify({ ...replay, asOf }));
     break;

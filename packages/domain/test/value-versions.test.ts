@@ -1,13 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { createValueVersions } from '../src/value-versions.ts';
 
+const FIRST = '0190a0b4-0000-7000-8000-00000000000a';
+const SECOND = 'ffffffff-0000-7000-8000-00000000000b';
+const uuidOf = (n: number) => `0190a0b4-0000-7000-8000-${n.toString(16).padStart(12, '0')}`;
+
 describe('value versions', () => {
   it('Given a submission, a correction and a retraction, Then each position sees the version in force then', () => {
     const values = createValueVersions();
-    values.record('HN', 'online', '2024', 10, 95);
-    values.record('HN', 'online', '2024', 20, 60);
-    values.record('HN', 'online', '2024', 30, null);
-    values.record('HN', 'online', '2024', 40, 70);
+    values.record('HN', 'online', '2024', 10, 95, FIRST);
+    values.record('HN', 'online', '2024', 20, 60, FIRST);
+    expect(values.isInForce('HN', 'online', '2024', FIRST)).toBe(true);
+    expect(values.isInForce('HN', 'online', '2024', FIRST.toUpperCase())).toBe(true);
+    expect(values.isInForce('HN', 'online', '2024', SECOND)).toBe(false);
+    values.record('HN', 'online', '2024', 30, null, null);
+    expect(values.isInForce('HN', 'online', '2024', FIRST)).toBe(false);
+    values.record('HN', 'online', '2024', 40, 70, SECOND);
+    expect(values.isInForce('HN', 'online', '2024', SECOND)).toBe(true);
+    expect(values.isInForce('HN', 'online', '2023', SECOND)).toBe(false);
     expect(values.at('HN', 'online', '2024', 9)).toBeUndefined();
     expect(values.at('HN', 'online', '2024', 10)).toEqual({ value: 95, position: 10 });
     expect(values.at('HN', 'online', '2024', 29)).toEqual({ value: 60, position: 20 });
@@ -21,8 +31,9 @@ describe('value versions', () => {
 
   it('refuses a version older than the one it has', () => {
     const values = createValueVersions();
-    values.record('HN', 'online', '2024', 10, 95);
-    expect(() => values.record('HN', 'online', '2024', 10, 96)).toThrow(RangeError);
+    values.record('HN', 'online', '2024', 10, 95, FIRST);
+    expect(() => values.record('HN', 'online', '2024', 10, 96, FIRST)).toThrow(RangeError);
+    expect(() => values.record('HN', 'online', '2024', 11, 96, 'not-a-uuid')).toThrow(/not a UUID/);
     expect(values.at('HN', 'online', '2024', 10)).toEqual({ value: 95, position: 10 });
   });
 
@@ -32,8 +43,9 @@ describe('value versions', () => {
     const indicators = 250; // more indicators than a unit's first row had room for
     let position = 0;
     for (let i = 0; i < indicators; i++)
-      for (let u = 0; u < units; u++) values.record(`u${u}`, `i${i}`, '2024-01', ++position, u * 1_000 + i);
-    for (let u = 0; u < units; u += 7) values.record(`u${u}`, 'i3', '2024-01', ++position, -u);
+      for (let u = 0; u < units; u++)
+        values.record(`u${u}`, `i${i}`, '2024-01', ++position, u * 1_000 + i, uuidOf(position));
+    for (let u = 0; u < units; u += 7) values.record(`u${u}`, 'i3', '2024-01', ++position, -u, uuidOf(u));
     expect(values.size).toBe(position);
     expect(position).toBeGreaterThan(1 << 16);
     for (let u = 0; u < units; u += 13)
@@ -46,6 +58,9 @@ describe('value versions', () => {
         });
       }
     expect(values.at('u7', 'i3', '2024-01', position)?.value).toBe(-7);
+    expect(values.isInForce('u7', 'i3', '2024-01', uuidOf(7))).toBe(true);
+    expect(values.isInForce('u8', 'i3', '2024-01', uuidOf(3 * units + 9))).toBe(true);
+    expect(values.isInForce('u8', 'i3', '2024-01', uuidOf(3 * units + 10))).toBe(false);
     expect(values.positions('u7', 'i3', '2024-01')).toHaveLength(2);
   });
 });

@@ -6,6 +6,7 @@ import {
   isLedgerEventType,
   type LedgerIndex,
   type LedgerRecordedEvent,
+  noValueDetails,
   parseEventBody,
   type RecordedEvent,
   type ScoreData,
@@ -50,7 +51,8 @@ export interface Scorer {
 }
 
 export function createScorer(): Scorer {
-  const index = createLedgerIndex();
+  // Scores need values, never the details behind them: ~36 bytes per value version.
+  const index = createLedgerIndex(noValueDetails());
   const lastScores = new Map<string, Score>();
   return {
     index,
