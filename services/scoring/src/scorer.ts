@@ -22,20 +22,60 @@ export const SCORE_COMPUTED = 'ledger.score-computed.v1';
 
 type Score = Omit<ScoreData, 'computedFrom'>;
 
-/** Whether a score changed: the same methodology version, points (in order), total and counts. */
-function sameScore(a: Score | undefined, b: Score): boolean {
-  if (
-    !a ||
-    a.methodologyVersion !== b.methodologyVersion ||
-    a.total !== b.total ||
-    a.indicatorsMet !== b.indicatorsMet ||
-    a.indicatorsTotal !== b.indicatorsTotal
-  )
-    return false;
-  const keys = Object.keys(a.points);
-  const others = Object.keys(b.points);
-  if (keys.length !== others.length) return false;
-  return keys.every((k, i) => k === others[i] && a.points[k] === b.points[k]);
+/**
+ * What decides whether a score changed — methodology version, total, counts, and the points in
+ * order — in ~0.4 KB (a unit's scores for every period are kept, ~230,000 at national scale).
+ */
+interface LastScore {
+  readonly methodologyVersion: number;
+  readonly total: number;
+  readonly indicatorsMet: number;
+  readonly indicatorsTotal: number;
+  /** Shared by every score with the same indicators in the same order. */
+  readonly indicators: readonly string[];
+  readonly points: Float64Array;
+}
+
+function lastScores() {
+  const scores = new Map<string, LastScore>();
+  const indicatorLists = new Map<string, readonly string[]>();
+  const listOf = (keys: string[]) => {
+    const joined = keys.join('\u0000');
+    const found = indicatorLists.get(joined);
+    if (found) return found;
+    indicatorLists.set(joined, keys);
+    return keys;
+  };
+  return {
+    set: (score: Score) => {
+      const indicators = listOf(Object.keys(score.points));
+      const { methodologyVersion, total, indicatorsMet, indicatorsTotal } = score;
+      const points = Float64Array.from(indicators, (k) => score.points[k] as number);
+      scores.set(scoreKeyOf(score), {
+        methodologyVersion,
+        total,
+        indicatorsMet,
+        indicatorsTotal,
+        indicators,
+        points,
+      });
+    },
+    /** Whether a score is the last one recorded for its unit, methodology and period. */
+    isLast: (b: Score): boolean => {
+      const a = scores.get(scoreKeyOf(b));
+      if (
+        !a ||
+        a.methodologyVersion !== b.methodologyVersion ||
+        a.total !== b.total ||
+        a.indicatorsMet !== b.indicatorsMet ||
+        a.indicatorsTotal !== b.indicatorsTotal
+      )
+        return false;
+      const others = Object.keys(b.points);
+      if (a.indicators.length !== others.length) return false;
+      return a.indicators.every((k, i) => k === others[i] && a.points[i] === b.points[k]);
+    },
+  };
 }
 
 /** The scoring logic, without I/O: what scores an input changes, as of the input's position. */
@@ -53,7 +93,7 @@ export interface Scorer {
 export function createScorer(): Scorer {
   // Scores need values, never the details behind them: ~36 bytes per value version.
   const index = createLedgerIndex(noValueDetails());
-  const lastScores = new Map<string, Score>();
+  const last = lastScores();
   return {
     index,
     fold: (event) => {
@@ -61,7 +101,7 @@ export function createScorer(): Scorer {
       const e = foldRecorded(index, event) as LedgerRecordedEvent;
       if (e.type === SCORE_COMPUTED) {
         const { computedFrom: _, ...score } = e.data;
-        lastScores.set(scoreKeyOf(score), score);
+        last.set(score);
       }
     },
     scoresFor: (input) => {
@@ -71,8 +111,8 @@ export function createScorer(): Scorer {
       const requests: AppendRequest[] = [];
       for (const key of scoresAffectedBy(index, view, { ...input, ...body } as LedgerRecordedEvent)) {
         const computed = computeScore(view, key);
-        if (!computed || sameScore(lastScores.get(scoreKeyOf(key)), computed)) continue;
-        lastScores.set(scoreKeyOf(key), computed);
+        if (!computed || last.isLast(computed)) continue;
+        last.set(computed);
         const streamId = streams.score(key.methodologyId, key.period, key.unitId);
         requests.push({
           streamId,
