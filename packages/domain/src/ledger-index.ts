@@ -144,7 +144,7 @@ export const createLedgerIndex = (valueDetails: ValueDetails = inMemoryValueDeta
   indicators: new Map(),
   methodologies: new Map(),
   targets: new Map(),
-  values: createValueVersions(),
+  values: createValueVersions({ keepSubmissionIds: !valueDetails.keeps }),
   valueDetails,
   valuePeriods: new Map(),
   unitsByParent: new Map(),
@@ -263,17 +263,19 @@ function applyFact(index: LedgerIndex, e: LedgerRecordedEvent): void {
     case 'ledger.value-corrected.v1': {
       const d = e.data;
       const key = valueKey(d.unitId, d.indicator, d.period);
-      if (!index.values.isInForce(d.unitId, d.indicator, d.period, d.submissionId))
-        throw new RangeError(`correction of submission ${d.submissionId}, which is not in force`);
-      putValue(index, key, at, d.value, d.submissionId, () => {
-        const inForce = index.values.at(d.unitId, d.indicator, d.period, Number.POSITIVE_INFINITY);
-        const prev = valueDetailsAt(index, inForce) as Value;
-        return {
-          ...prev,
-          value: d.value,
-          corrections: [...prev.corrections, { ...refOf(e), value: d.value, reason: d.reason }],
-        };
-      });
+      const { keeps } = index.valueDetails;
+      const prev = keeps
+        ? valueDetailsAt(index, index.values.at(d.unitId, d.indicator, d.period, Number.POSITIVE_INFINITY))
+        : undefined;
+      const inForce = keeps
+        ? prev?.submissionId === d.submissionId
+        : index.values.isInForce(d.unitId, d.indicator, d.period, d.submissionId);
+      if (!inForce) throw new RangeError(`correction of submission ${d.submissionId}, which is not in force`);
+      putValue(index, key, at, d.value, d.submissionId, () => ({
+        ...(prev as Value),
+        value: d.value,
+        corrections: [...(prev as Value).corrections, { ...refOf(e), value: d.value, reason: d.reason }],
+      }));
       return;
     }
     case 'ledger.submission-retracted.v1': {

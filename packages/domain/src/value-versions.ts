@@ -8,11 +8,13 @@ export interface ValueInForce {
 }
 
 /**
- * Every version of every value, as numbers only: ~36 bytes per version instead of an object graph
+ * Every version of every value, as numbers only: ~20 bytes per version instead of an object graph
  * (at 10 M events the objects took ~0.9 KB per event). Per version: its position, its value (NaN
- * after a retraction), its submission id as 16 bytes, and the previous version of the same value;
- * per unit and period, the newest version of each indicator. The details behind a version (source,
- * events, corrections) are looked up by its position where a reader needs them (see ValueDetails).
+ * after a retraction) and the previous version of the same value; per unit and period, the newest
+ * version of each indicator. The details behind a version (submission id, source, events,
+ * corrections) are looked up by its position where a reader needs them (see ValueDetails). A fold
+ * that keeps no details keeps the submission ids here instead (16 bytes more per version), so that
+ * it can still check that a correction is of the submission in force.
  */
 export interface ValueVersions {
   /**
@@ -29,7 +31,7 @@ export interface ValueVersions {
   ): void;
   /** The value in force at `position`; undefined when none was submitted yet or it was retracted. */
   at(unitId: string, indicator: string, period: Period, position: number): ValueInForce | undefined;
-  /** Whether the value in force now (the newest version) is that of `submissionId`. */
+  /** Whether the value in force now (the newest version) is that of `submissionId`; needs `keepSubmissionIds`. */
   isInForce(unitId: string, indicator: string, period: Period, submissionId: string): boolean;
   /** The positions of every version (submissions, corrections, retractions), ascending. */
   positions(unitId: string, indicator: string, period: Period): number[];
@@ -48,7 +50,8 @@ function packUuid(id: string | null, into: Int32Array): void {
   for (let k = 0; k < 4; k++) into[k] = Number.parseInt(hex.slice(8 * k, 8 * k + 8), 16) | 0;
 }
 
-export function createValueVersions(): ValueVersions {
+export function createValueVersions(options: { keepSubmissionIds?: boolean } = {}): ValueVersions {
+  const keepSubmissionIds = options.keepSubmissionIds ?? false;
   const indicatorIds = new Map<string, number>();
   /** Unit → period → newest version per indicator id (NONE: never submitted). */
   const heads = new Map<string, Map<Period, Int32Array>>();
@@ -92,7 +95,7 @@ export function createValueVersions(): ValueVersions {
       return positions.length;
     },
     record(unitId, indicator, period, position, value, submissionId) {
-      packUuid(submissionId, packed);
+      if (keepSubmissionIds) packUuid(submissionId, packed);
       let id = indicatorIds.get(indicator);
       if (id === undefined) {
         id = indicatorIds.size;
@@ -107,7 +110,7 @@ export function createValueVersions(): ValueVersions {
       positions.push(position);
       amounts.push(value ?? Number.NaN);
       previous.push(head);
-      for (const word of packed) submissions.push(word);
+      if (keepSubmissionIds) for (const word of packed) submissions.push(word);
       row[id] = positions.length - 1;
     },
     at(unitId, indicator, period, position) {
@@ -118,6 +121,7 @@ export function createValueVersions(): ValueVersions {
       return Number.isNaN(value) ? undefined : { value, position: positionOf(v) };
     },
     isInForce(unitId, indicator, period, submissionId) {
+      if (!keepSubmissionIds) throw new Error('these value versions do not keep submission ids');
       const v = headOf(unitId, indicator, period);
       if (v === NONE || Number.isNaN(amountOf(v))) return false;
       packUuid(submissionId, packed);

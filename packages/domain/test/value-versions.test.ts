@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import {
+  createLedgerIndex,
+  evolve,
+  inMemoryValueDetails,
+  type LedgerRecordedEvent,
+  noValueDetails,
+} from '../src/ledger-index.ts';
 import { createValueVersions } from '../src/value-versions.ts';
+import { viewAt } from '../src/view.ts';
+import { catalogLedger, cmd, IND } from './fixtures.ts';
 
 const FIRST = '0190a0b4-0000-7000-8000-00000000000a';
 const SECOND = 'ffffffff-0000-7000-8000-00000000000b';
@@ -7,7 +16,7 @@ const uuidOf = (n: number) => `0190a0b4-0000-7000-8000-${n.toString(16).padStart
 
 describe('value versions', () => {
   it('Given a submission, a correction and a retraction, Then each position sees the version in force then', () => {
-    const values = createValueVersions();
+    const values = createValueVersions({ keepSubmissionIds: true });
     values.record('HN', 'online', '2024', 10, 95, FIRST);
     values.record('HN', 'online', '2024', 20, 60, FIRST);
     expect(values.isInForce('HN', 'online', '2024', FIRST)).toBe(true);
@@ -29,8 +38,15 @@ describe('value versions', () => {
     expect(values.positions('HN', 'on-time', '2024')).toEqual([]);
   });
 
-  it('refuses a version older than the one it has', () => {
+  it('keeps no submission ids unless asked to, and says so when asked for one', () => {
     const values = createValueVersions();
+    values.record('HN', 'online', '2024', 10, 95, 'any id: not kept, not checked');
+    expect(values.at('HN', 'online', '2024', 10)).toEqual({ value: 95, position: 10 });
+    expect(() => values.isInForce('HN', 'online', '2024', FIRST)).toThrow(/do not keep submission ids/);
+  });
+
+  it('refuses a version older than the one it has', () => {
+    const values = createValueVersions({ keepSubmissionIds: true });
     values.record('HN', 'online', '2024', 10, 95, FIRST);
     expect(() => values.record('HN', 'online', '2024', 10, 96, FIRST)).toThrow(RangeError);
     expect(() => values.record('HN', 'online', '2024', 11, 96, 'not-a-uuid')).toThrow(/not a UUID/);
@@ -38,7 +54,7 @@ describe('value versions', () => {
   });
 
   it('keeps every version across many storage chunks and indicators defined late', () => {
-    const values = createValueVersions();
+    const values = createValueVersions({ keepSubmissionIds: true });
     const units = 300;
     const indicators = 250; // more indicators than a unit's first row had room for
     let position = 0;
@@ -63,4 +79,37 @@ describe('value versions', () => {
     expect(values.isInForce('u8', 'i3', '2024-01', uuidOf(3 * units + 10))).toBe(false);
     expect(values.positions('u7', 'i3', '2024-01')).toHaveLength(2);
   });
+});
+
+describe('a correction folded into the index', () => {
+  /** A catalog, a submission and its correction; then a correction whose submission id is not the one in force. */
+  function ledger() {
+    const l = catalogLedger();
+    const id = l.submit({ unitId: 'HN', indicator: IND.online, period: '2024', value: 95 });
+    const correction = l.record(
+      cmd('correction', { submissionId: id, value: 60, reason: 'Số liệu kiểm tra lại' }),
+    );
+    const stranger = {
+      ...correction,
+      position: correction.position + 1,
+      data: { ...correction.data, submissionId: '0190f0a0-0000-7000-8000-0000000000ff' },
+    } as LedgerRecordedEvent;
+    return { l, stranger };
+  }
+
+  it.each([
+    ['details kept (projection)', inMemoryValueDetails],
+    ['details not kept (scoring)', noValueDetails],
+  ])(
+    'Given %s, Then a correction of the submission in force applies, and one of another submission is refused and changes nothing',
+    (_, details) => {
+      const { l, stranger } = ledger();
+      const index = createLedgerIndex(details());
+      for (const e of l.events) evolve(index, e);
+      expect(viewAt(index).value('HN', IND.online, '2024')?.value).toBe(60);
+      expect(() => evolve(index, stranger)).toThrow(/not in force/);
+      expect(index.values.positions('HN', IND.online, '2024')).toHaveLength(2);
+      expect(index.positions.length).toBe(l.events.length);
+    },
+  );
 });

@@ -44,8 +44,7 @@ export interface LogEntry {
 // pages all over the table). 4: keyed by position (one version per event), so the details behind a
 // value are read back by position, and with the value's number in `amount`, so loading the index
 // does not parse them; the log keyed by leaf index, so the Merkle tree reads its lower levels back.
-// 5: the value's submission id in `submission`, for the same reason.
-const SCHEMA_VERSION = 5;
+const SCHEMA_VERSION = 4;
 
 export function openReadModelDb(path: string): ReadModelDb {
   const db = new DatabaseSync(path);
@@ -69,8 +68,7 @@ export function openReadModelDb(path: string): ReadModelDb {
       leaf INTEGER PRIMARY KEY, position INTEGER NOT NULL, recorded_at_ms INTEGER NOT NULL, leaf_hash BLOB NOT NULL
     );
     CREATE TABLE IF NOT EXISTS versions (
-      position INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, amount REAL, submission TEXT,
-      value TEXT NOT NULL
+      position INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, amount REAL, value TEXT NOT NULL
     );
   `);
   const version = (
@@ -80,7 +78,7 @@ export function openReadModelDb(path: string): ReadModelDb {
     db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
 
   const insertVersion = db.prepare(
-    'INSERT INTO versions (position, kind, key, amount, submission, value) VALUES (?, ?, ?, ?, ?, ?)',
+    'INSERT INTO versions (position, kind, key, amount, value) VALUES (?, ?, ?, ?, ?)',
   );
   const selectDetails = db.prepare("SELECT value FROM versions WHERE position = ? AND kind = 'values'");
   /** Details folded but not committed yet, by position; the rest are read from the file. */
@@ -118,18 +116,12 @@ export function openReadModelDb(path: string): ReadModelDb {
       }
       for (const row of db
         .prepare(
-          "SELECT kind, key, position, amount, submission, iif(kind = 'values', NULL, value) AS value FROM versions ORDER BY position",
+          "SELECT kind, key, position, amount, iif(kind = 'values', NULL, value) AS value FROM versions ORDER BY position",
         )
         .iterate()) {
         const { kind, key, position } = row as { kind: FactVersion['kind']; key: string; position: number };
-        if (kind === 'values')
-          restoreValueVersion(
-            index,
-            key,
-            position,
-            row.amount as number | null,
-            row.submission as string | null,
-          );
+        // A value's submission id stays in its details (this index keeps them), read when needed.
+        if (kind === 'values') restoreValueVersion(index, key, position, row.amount as number | null, null);
         else restoreVersion(index, { kind, key, position, value: JSON.parse(row.value as string) });
       }
       const checkpoint =
@@ -146,7 +138,6 @@ export function openReadModelDb(path: string): ReadModelDb {
             v.kind,
             v.key,
             v.kind === 'values' ? ((v.value as Value | null)?.value ?? null) : null,
-            v.kind === 'values' ? ((v.value as Value | null)?.submissionId ?? null) : null,
             JSON.stringify(v.value),
           );
         for (const l of log) insertLog.run(l.leaf, l.position, l.recordedAtMs, l.leafHash);
