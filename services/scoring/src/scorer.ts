@@ -38,19 +38,24 @@ interface LastScore {
 
 function lastScores() {
   const scores = new Map<string, LastScore>();
+  /** The indicators of each methodology version, in the order its scores list them. */
   const indicatorLists = new Map<string, readonly string[]>();
-  const listOf = (keys: string[]) => {
-    const joined = keys.join('\u0000');
-    const found = indicatorLists.get(joined);
-    if (found) return found;
-    indicatorLists.set(joined, keys);
+  const listOf = (score: Score) => {
+    const keys = Object.keys(score.points);
+    const version = `${score.methodologyId}\u0000${score.methodologyVersion}`;
+    const found = indicatorLists.get(version);
+    if (found?.length === keys.length && found.every((k, i) => k === keys[i])) return found;
+    indicatorLists.set(version, keys);
     return keys;
   };
   return {
     set: (score: Score) => {
-      const indicators = listOf(Object.keys(score.points));
+      const indicators = listOf(score);
       const { methodologyVersion, total, indicatorsMet, indicatorsTotal } = score;
-      const points = Float64Array.from(indicators, (k) => score.points[k] as number);
+      const points = new Float64Array(indicators.length);
+      indicators.forEach((k, i) => {
+        points[i] = score.points[k] as number;
+      });
       scores.set(scoreKeyOf(score), {
         methodologyVersion,
         total,
