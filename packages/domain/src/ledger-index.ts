@@ -81,7 +81,7 @@ function put(index: LedgerIndex, kind: FactKind, key: string, position: number, 
  */
 function putValue(
   index: LedgerIndex,
-  key: string,
+  of: { readonly unitId: string; readonly indicator: string; readonly period: Period },
   position: number,
   value: number | null,
   submissionId: string | null,
@@ -89,10 +89,28 @@ function putValue(
 ): void {
   // Built first: details that cannot be built (an adapter's read failing) leave the index unchanged.
   const kept = index.valueDetails.keeps ? details() : null;
-  restoreValueVersion(index, key, position, value, submissionId);
+  recordValue(index, of.unitId, of.indicator, of.period, position, value, submissionId);
   if (!index.valueDetails.keeps) return;
   if (kept) index.valueDetails.put(position, kept);
-  index.journal?.push({ kind: 'values', key, position, value: kept });
+  index.journal?.push({
+    kind: 'values',
+    key: valueKey(of.unitId, of.indicator, of.period),
+    position,
+    value: kept,
+  });
+}
+
+function recordValue(
+  index: LedgerIndex,
+  unitId: string,
+  indicator: string,
+  period: Period,
+  position: number,
+  value: number | null,
+  submissionId: string | null,
+): void {
+  addTo(index.valuePeriods, indicator, period);
+  index.values.record(unitId, indicator, period, position, value, submissionId);
 }
 
 /** Restores an index from what a projection stored: versions and log entries, each in log order. */
@@ -120,8 +138,7 @@ export function restoreValueVersion(
   submissionId: string | null,
 ): void {
   const [unitId = '', indicator = '', period = ''] = key.split('\u0000');
-  addTo(index.valuePeriods, indicator, period);
-  index.values.record(unitId, indicator, period, position, value, submissionId);
+  recordValue(index, unitId, indicator, period, position, value, submissionId);
 }
 
 function addTo(map: Map<string, Set<string>>, key: string, item: string): void {
@@ -250,7 +267,7 @@ function applyFact(index: LedgerIndex, e: LedgerRecordedEvent): void {
     }
     case 'ledger.value-submitted.v1': {
       const d = e.data;
-      putValue(index, valueKey(d.unitId, d.indicator, d.period), at, d.value, d.submissionId, () => ({
+      putValue(index, d, at, d.value, d.submissionId, () => ({
         submissionId: d.submissionId,
         value: d.value,
         source: d.source,
@@ -262,7 +279,6 @@ function applyFact(index: LedgerIndex, e: LedgerRecordedEvent): void {
     }
     case 'ledger.value-corrected.v1': {
       const d = e.data;
-      const key = valueKey(d.unitId, d.indicator, d.period);
       const { keeps } = index.valueDetails;
       const prev = keeps
         ? valueDetailsAt(index, index.values.at(d.unitId, d.indicator, d.period, Number.POSITIVE_INFINITY))
@@ -271,7 +287,7 @@ function applyFact(index: LedgerIndex, e: LedgerRecordedEvent): void {
         ? prev?.submissionId === d.submissionId
         : index.values.isInForce(d.unitId, d.indicator, d.period, d.submissionId);
       if (!inForce) throw new RangeError(`correction of submission ${d.submissionId}, which is not in force`);
-      putValue(index, key, at, d.value, d.submissionId, () => ({
+      putValue(index, d, at, d.value, d.submissionId, () => ({
         ...(prev as Value),
         value: d.value,
         corrections: [...(prev as Value).corrections, { ...refOf(e), value: d.value, reason: d.reason }],
@@ -280,7 +296,7 @@ function applyFact(index: LedgerIndex, e: LedgerRecordedEvent): void {
     }
     case 'ledger.submission-retracted.v1': {
       const d = e.data;
-      putValue(index, valueKey(d.unitId, d.indicator, d.period), at, null, null, () => null);
+      putValue(index, d, at, null, null, () => null);
       return;
     }
     default:
