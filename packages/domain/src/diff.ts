@@ -17,8 +17,14 @@ export interface RankChange {
   readonly causes: readonly number[];
 }
 
+const between = (positions: readonly number[], from: number, to: number): number[] =>
+  positions.filter((p) => p > from && p <= to);
 const positionsIn = (history: History<unknown> | undefined, from: number, to: number): number[] =>
-  (history ?? []).filter((v) => v.position > from && v.position <= to).map((v) => v.position);
+  between(
+    (history ?? []).map((v) => v.position),
+    from,
+    to,
+  );
 
 /**
  * The positions in (from, to] of the events that changed what a unit's score is made of: its
@@ -41,7 +47,7 @@ export function causesFor(
     ...positionsIn(index.units.get(unitId), from, to),
   ];
   for (const indicator of indicators) {
-    found.push(...index.values.positions(unitId, indicator, period).filter((p) => p > from && p <= to));
+    found.push(...between(index.values.positions(unitId, indicator, period), from, to));
     found.push(...positionsIn(index.indicators.get(indicator), from, to));
     for (const p of periods)
       for (const u of [unitId, null])

@@ -50,8 +50,6 @@ export interface LedgerIndex {
   /** Every version of every value, as numbers; the details behind each are in `valueDetails`. */
   readonly values: ValueVersions;
   readonly valueDetails: ValueDetails;
-  /** The periods that have values, by indicator (derived from `values`). */
-  readonly valuePeriods: Map<string, Set<Period>>;
   /** Indicators that have a unit's own target for some period (derived from `targets`). */
   readonly unitTargetIndicators: Set<string>;
   /** Every unit that has ever had a parent, by parent (derived from `units`): rankings under a parent start here. */
@@ -89,7 +87,7 @@ function putValue(
 ): void {
   // Built first: details that cannot be built (an adapter's read failing) leave the index unchanged.
   const kept = index.valueDetails.keeps ? details() : null;
-  recordValue(index, of.unitId, of.indicator, of.period, position, value, submissionId);
+  index.values.record(of.unitId, of.indicator, of.period, position, value, submissionId);
   if (!index.valueDetails.keeps) return;
   if (kept) index.valueDetails.put(position, kept);
   index.journal?.push({
@@ -98,19 +96,6 @@ function putValue(
     position,
     value: kept,
   });
-}
-
-function recordValue(
-  index: LedgerIndex,
-  unitId: string,
-  indicator: string,
-  period: Period,
-  position: number,
-  value: number | null,
-  submissionId: string | null,
-): void {
-  addTo(index.valuePeriods, indicator, period);
-  index.values.record(unitId, indicator, period, position, value, submissionId);
 }
 
 /** Restores an index from what a projection stored: versions and log entries, each in log order. */
@@ -138,7 +123,7 @@ export function restoreValueVersion(
   submissionId: string | null,
 ): void {
   const [unitId = '', indicator = '', period = ''] = key.split('\u0000');
-  recordValue(index, unitId, indicator, period, position, value, submissionId);
+  index.values.record(unitId, indicator, period, position, value, submissionId);
 }
 
 function addTo(map: Map<string, Set<string>>, key: string, item: string): void {
@@ -163,7 +148,6 @@ export const createLedgerIndex = (valueDetails: ValueDetails = inMemoryValueDeta
   targets: new Map(),
   values: createValueVersions({ keepSubmissionIds: !valueDetails.keeps }),
   valueDetails,
-  valuePeriods: new Map(),
   unitsByParent: new Map(),
   unitTargetIndicators: new Set(),
 });

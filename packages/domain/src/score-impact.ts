@@ -80,7 +80,7 @@ function methodologiesUsing(index: LedgerIndex, view: LedgerView, indicator: str
 /** The periods that have a value of any of the indicators. */
 function periodsWithValues(index: LedgerIndex, indicators: readonly string[]): Period[] {
   const periods = new Set<Period>();
-  for (const code of indicators) for (const p of index.valuePeriods.get(code) ?? []) periods.add(p);
+  for (const code of indicators) for (const p of index.values.periods(code)) periods.add(p);
   return [...periods].sort();
 }
 
@@ -108,7 +108,7 @@ function targetImpact(
   view: LedgerView,
   target: EventData<'ledger.target-set.v1'>,
 ): ScoreKey[] {
-  const periods = (index.valuePeriods.get(target.indicator) ?? new Set<Period>()).values();
+  const periods = index.values.periods(target.indicator);
   const affected = [...periods].filter(
     (p) => p === target.period || (periodYear(p) === target.period && p !== target.period),
   );

@@ -33,6 +33,8 @@ export interface ValueVersions {
   at(unitId: string, indicator: string, period: Period, position: number): ValueInForce | undefined;
   /** Whether the value in force now (the newest version) is that of `submissionId`; needs `keepSubmissionIds`. */
   isInForce(unitId: string, indicator: string, period: Period, submissionId: string): boolean;
+  /** The periods that have had a value of the indicator, for any unit. */
+  periods(indicator: string): ReadonlySet<Period>;
   /** The positions of every version (submissions, corrections, retractions), ascending. */
   positions(unitId: string, indicator: string, period: Period): number[];
   /** The number of versions recorded. */
@@ -55,6 +57,7 @@ export function createValueVersions(options: { keepSubmissionIds?: boolean } = {
   const indicatorIds = new Map<string, number>();
   /** Unit → period → newest version per indicator id (NONE: never submitted). */
   const heads = new Map<string, Map<Period, Int32Array>>();
+  const periodsByIndicator = new Map<string, Set<Period>>();
   const positions = createColumn(Float64Array);
   /** NaN: a retraction. */
   const amounts = createColumn(Float64Array);
@@ -107,6 +110,11 @@ export function createValueVersions(options: { keepSubmissionIds?: boolean } = {
         throw new RangeError(
           `value version at position ${position} recorded after position ${positionOf(head)}`,
         );
+      if (head === NONE) {
+        const periods = periodsByIndicator.get(indicator);
+        if (periods) periods.add(period);
+        else periodsByIndicator.set(indicator, new Set([period]));
+      }
       positions.push(position);
       amounts.push(value ?? Number.NaN);
       previous.push(head);
@@ -127,6 +135,7 @@ export function createValueVersions(options: { keepSubmissionIds?: boolean } = {
       packUuid(submissionId, packed);
       return packed.every((word, k) => submissions.at(4 * v + k) === word);
     },
+    periods: (indicator) => periodsByIndicator.get(indicator) ?? new Set(),
     positions(unitId, indicator, period) {
       const out: number[] = [];
       for (let v = headOf(unitId, indicator, period); v !== NONE; v = previousOf(v)) out.push(positionOf(v));

@@ -36,6 +36,9 @@ describe('value versions', () => {
     expect(values.at('HN', 'online', '2023', 40)).toBeUndefined();
     expect(values.at('HP', 'online', '2024', 40)).toBeUndefined();
     expect(values.positions('HN', 'on-time', '2024')).toEqual([]);
+    values.record('HP', 'online', '2023', 50, 80, SECOND);
+    expect([...values.periods('online')]).toEqual(['2024', '2023']);
+    expect(values.periods('on-time').size).toBe(0);
   });
 
   it('keeps no submission ids unless asked to, and says so when asked for one', () => {
