@@ -1,4 +1,4 @@
-import { renameSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { type Bus, type Consumer, topics } from '@ledger/bus';
 import {
   type FactVersion,
@@ -214,12 +214,10 @@ export function createProjection(deps: {
       // Swap in the queue, so no live batch runs between the last catch-up page and the swap.
       await serial(async () => {
         for await (const rest of readPages(store, headPosition(next.index), pageSize)) applyTo(next, rest);
-        const old = live();
-        old.db.close();
-        next.db.close();
-        for (const suffix of ['-wal', '-shm']) rmSync(path + suffix, { force: true });
-        renameSync(nextPath, path);
-        current = { index: next.index, tree: next.tree, db: openReadModelDb(path) };
+        live().db.close();
+        // The new index and tree read from their file: it moves, and they keep reading it.
+        next.db.moveTo(path);
+        current = next;
         if (status === 'failed') status = 'live';
         error = undefined;
       });

@@ -1,3 +1,4 @@
+import { renameSync, rmSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import {
   createLedgerIndex,
@@ -19,6 +20,7 @@ import { createMerkleTree, type MerkleTree } from '@ledger/transparency-log';
  * recognised by its position.
  */
 export interface ReadModelDb {
+  /** Where the file is now (moveTo changes it). */
   readonly path: string;
   /** Loads the index, the Merkle tree over the log, and the checkpoint (0 for a new file). */
   load(): { index: LedgerIndex; tree: MerkleTree; checkpoint: number };
@@ -29,6 +31,11 @@ export interface ReadModelDb {
     checkpoint: number,
     beforeCommit?: () => void,
   ): void;
+  /**
+   * Moves the file to `path`, replacing what is there (a rebuild's new file taking the old one's
+   * place), and goes on reading and writing it there: the index and tree it loaded keep working.
+   */
+  moveTo(path: string): void;
   close(): void;
 }
 
@@ -47,6 +54,91 @@ export interface LogEntry {
 const SCHEMA_VERSION = 4;
 
 export function openReadModelDb(path: string): ReadModelDb {
+  let file = path;
+  let db = openFile(file);
+  let statements = prepare(db);
+  /** Details folded but not committed yet, by position; the rest are read from the file. */
+  const pending = new Map<number, Value>();
+  const details: ValueDetails = {
+    keeps: true,
+    put: (position, value) => pending.set(position, value),
+    get: (position) => {
+      const found = pending.get(position);
+      if (found) return found;
+      const row = statements.selectDetails.get(position) as { value: string } | undefined;
+      return row ? (JSON.parse(row.value) as Value) : undefined;
+    },
+  };
+  const leaves = (from: number, to: number) =>
+    statements.selectLeaves.all(from, to).map((row) => row.leaf_hash as Uint8Array);
+  const close = () => {
+    db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    db.close();
+  };
+
+  return {
+    get path() {
+      return file;
+    },
+    load: () => {
+      const index = createLedgerIndex(details);
+      const tree = createMerkleTree([], { leaves });
+      for (const row of db
+        .prepare('SELECT position, recorded_at_ms, leaf_hash FROM log ORDER BY leaf')
+        .iterate()) {
+        restoreLogEntry(index, row.position as number, row.recorded_at_ms as number);
+        tree.append(row.leaf_hash as Uint8Array);
+      }
+      for (const row of db
+        .prepare(
+          "SELECT kind, key, position, amount, iif(kind = 'values', NULL, value) AS value FROM versions ORDER BY position",
+        )
+        .iterate()) {
+        const { kind, key, position } = row as { kind: FactVersion['kind']; key: string; position: number };
+        // A value's submission id stays in its details (this index keeps them), read when needed.
+        if (kind === 'values') restoreValueVersion(index, key, position, row.amount as number | null, null);
+        else restoreVersion(index, { kind, key, position, value: JSON.parse(row.value as string) });
+      }
+      const checkpoint =
+        (db.prepare("SELECT value FROM meta WHERE key = 'checkpoint'").get() as { value: number } | undefined)
+          ?.value ?? 0;
+      return { index, tree, checkpoint };
+    },
+    commit: (versions, log, checkpoint, beforeCommit) => {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        for (const v of versions)
+          statements.insertVersion.run(
+            v.position,
+            v.kind,
+            v.key,
+            v.kind === 'values' ? ((v.value as Value | null)?.value ?? null) : null,
+            JSON.stringify(v.value),
+          );
+        for (const l of log) statements.insertLog.run(l.leaf, l.position, l.recordedAtMs, l.leafHash);
+        statements.setCheckpoint.run(checkpoint);
+        beforeCommit?.();
+        db.exec('COMMIT');
+        pending.clear();
+      } catch (error) {
+        if (db.isTransaction) db.exec('ROLLBACK');
+        throw error;
+      }
+    },
+    moveTo: (target) => {
+      close();
+      for (const suffix of ['-wal', '-shm']) rmSync(target + suffix, { force: true });
+      renameSync(file, target);
+      file = target;
+      db = openFile(file);
+      statements = prepare(db);
+    },
+    close,
+  };
+}
+
+/** Opens the file, dropping what another schema version wrote, and creates the tables. */
+function openFile(path: string): DatabaseSync {
   const db = new DatabaseSync(path);
   // NORMAL: a power loss may lose the last batches, which are then applied again from the log.
   configureConnection(db, path, 'NORMAL');
@@ -76,83 +168,19 @@ export function openReadModelDb(path: string): ReadModelDb {
   )?.value;
   if (version === undefined)
     db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
+  return db;
+}
 
-  const insertVersion = db.prepare(
-    'INSERT INTO versions (position, kind, key, amount, value) VALUES (?, ?, ?, ?, ?)',
-  );
-  const selectDetails = db.prepare("SELECT value FROM versions WHERE position = ? AND kind = 'values'");
-  /** Details folded but not committed yet, by position; the rest are read from the file. */
-  const pending = new Map<number, Value>();
-  const details: ValueDetails = {
-    keeps: true,
-    put: (position, value) => pending.set(position, value),
-    get: (position) => {
-      const found = pending.get(position);
-      if (found) return found;
-      const row = selectDetails.get(position) as { value: string } | undefined;
-      return row ? (JSON.parse(row.value) as Value) : undefined;
-    },
-  };
-  const insertLog = db.prepare(
-    'INSERT INTO log (leaf, position, recorded_at_ms, leaf_hash) VALUES (?, ?, ?, ?)',
-  );
-  const selectLeaves = db.prepare('SELECT leaf_hash FROM log WHERE leaf >= ? AND leaf < ? ORDER BY leaf');
-  const leaves = (from: number, to: number) =>
-    selectLeaves.all(from, to).map((row) => row.leaf_hash as Uint8Array);
-  const setCheckpoint = db.prepare(
-    "INSERT INTO meta (key, value) VALUES ('checkpoint', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-  );
-
+function prepare(db: DatabaseSync) {
   return {
-    path,
-    load: () => {
-      const index = createLedgerIndex(details);
-      const tree = createMerkleTree([], { leaves });
-      for (const row of db
-        .prepare('SELECT position, recorded_at_ms, leaf_hash FROM log ORDER BY leaf')
-        .iterate()) {
-        restoreLogEntry(index, row.position as number, row.recorded_at_ms as number);
-        tree.append(row.leaf_hash as Uint8Array);
-      }
-      for (const row of db
-        .prepare(
-          "SELECT kind, key, position, amount, iif(kind = 'values', NULL, value) AS value FROM versions ORDER BY position",
-        )
-        .iterate()) {
-        const { kind, key, position } = row as { kind: FactVersion['kind']; key: string; position: number };
-        // A value's submission id stays in its details (this index keeps them), read when needed.
-        if (kind === 'values') restoreValueVersion(index, key, position, row.amount as number | null, null);
-        else restoreVersion(index, { kind, key, position, value: JSON.parse(row.value as string) });
-      }
-      const checkpoint =
-        (db.prepare("SELECT value FROM meta WHERE key = 'checkpoint'").get() as { value: number } | undefined)
-          ?.value ?? 0;
-      return { index, tree, checkpoint };
-    },
-    commit: (versions, log, checkpoint, beforeCommit) => {
-      db.exec('BEGIN IMMEDIATE');
-      try {
-        for (const v of versions)
-          insertVersion.run(
-            v.position,
-            v.kind,
-            v.key,
-            v.kind === 'values' ? ((v.value as Value | null)?.value ?? null) : null,
-            JSON.stringify(v.value),
-          );
-        for (const l of log) insertLog.run(l.leaf, l.position, l.recordedAtMs, l.leafHash);
-        setCheckpoint.run(checkpoint);
-        beforeCommit?.();
-        db.exec('COMMIT');
-        pending.clear();
-      } catch (error) {
-        if (db.isTransaction) db.exec('ROLLBACK');
-        throw error;
-      }
-    },
-    close: () => {
-      db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
-      db.close();
-    },
+    insertVersion: db.prepare(
+      'INSERT INTO versions (position, kind, key, amount, value) VALUES (?, ?, ?, ?, ?)',
+    ),
+    selectDetails: db.prepare("SELECT value FROM versions WHERE position = ? AND kind = 'values'"),
+    insertLog: db.prepare('INSERT INTO log (leaf, position, recorded_at_ms, leaf_hash) VALUES (?, ?, ?, ?)'),
+    selectLeaves: db.prepare('SELECT leaf_hash FROM log WHERE leaf >= ? AND leaf < ? ORDER BY leaf'),
+    setCheckpoint: db.prepare(
+      "INSERT INTO meta (key, value) VALUES ('checkpoint', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    ),
   };
 }

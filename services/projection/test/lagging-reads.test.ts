@@ -6,10 +6,10 @@ import { getInProcessBus } from '@ledger/bus';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { closeServer, createHttpApp, createLogger, finishHttpApp, listen } from '@ledger/http';
 import { createIngestion } from '@ledger/ingestion';
+import { REFERENCE, submission, write } from '@ledger/ingestion/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProjection, type Projection } from '../src/projection.ts';
 import { readRouter } from '../src/routes.ts';
-import { REFERENCE, submission, write } from './fixtures.ts';
 
 const logger = createLogger('projection-test', 'silent');
 

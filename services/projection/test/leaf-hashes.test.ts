@@ -5,11 +5,11 @@ import { getInProcessBus } from '@ledger/bus';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { createLogger } from '@ledger/http';
 import { createIngestion } from '@ledger/ingestion';
+import { REFERENCE, submission, write } from '@ledger/ingestion/testing';
 import { toBase64 } from '@ledger/transparency-log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LeafHashesFrom, sqliteLeafHashes } from '../src/leaf-hashes.ts';
 import { createProjection } from '../src/projection.ts';
-import { REFERENCE, submission, write } from './fixtures.ts';
 
 const logger = createLogger('projection-test', 'silent');
 

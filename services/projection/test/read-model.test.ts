@@ -6,10 +6,10 @@ import { createLedgerIndex, foldRecorded, type LedgerIndex, viewAt } from '@ledg
 import { readPages } from '@ledger/event-store';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { createLogger } from '@ledger/http';
-import { createIngestion } from '@ledger/ingestion';
+import { createIngestion, startRelay } from '@ledger/ingestion';
+import { REFERENCE, submission, write } from '@ledger/ingestion/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProjection, type Projection } from '../src/projection.ts';
-import { REFERENCE, submission, write } from './fixtures.ts';
 
 const logger = createLogger('projection-test', 'silent');
 const CELLS = [
@@ -91,5 +91,37 @@ describe('the read model keeps value details in its file, not in memory', () => 
       [95, 'kiểm tra lại'],
     ]);
     expect(valuesAtEveryPosition(projection.index)).toEqual(valuesAtEveryPosition(await foldInMemory()));
+  });
+
+  it('after a rebuild, reads details and leaves from the file it swapped in, and goes on applying', async () => {
+    const bus = getInProcessBus();
+    const relay = await startRelay({ store, bus, logger, after: (await store.head()).position });
+    const rebuilt = createProjection({ store, bus, logger, path: join(dir, 'rebuilt.sqlite') });
+    await rebuilt.start();
+    await rebuilt.rebuild();
+    for (let i = 0; i < 200 && rebuilt.state().rebuild?.status === 'running'; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(rebuilt.state().rebuild?.status).toBe('done');
+
+    // More than a block of 64 leaves after the swap: the tree reads the lower levels back.
+    for (let year = 2030; year < 2100; year++)
+      await ingestion.execute(write([submission(60 + (year % 30), `${year}`)]));
+    const head = (await store.head()).position;
+    expect(await rebuilt.waitFor(head, 5_000)).toBe(true);
+    expect(rebuilt.state().status).toBe('live');
+    expect(valuesAtEveryPosition(rebuilt.index)).toEqual(valuesAtEveryPosition(await foldInMemory()));
+    const fresh = createProjection({
+      store,
+      bus: getInProcessBus(),
+      logger,
+      path: join(dir, 'fresh.sqlite'),
+    });
+    await fresh.start();
+    for (const leaf of [0, 3, 70, head - 1])
+      expect(rebuilt.tree.inclusionProof(leaf)).toEqual(fresh.tree.inclusionProof(leaf));
+    expect(rebuilt.tree.root()).toEqual(fresh.tree.root());
+    await fresh.stop();
+    await rebuilt.stop();
+    await relay.close();
   });
 });

@@ -1,4 +1,7 @@
-import { requestHash, type WriteRequest } from '@ledger/ingestion';
+/** Writes for tests of what follows ingestion (projection, scoring): a small ledger, as an integrator sends it. */
+
+import { requestHash } from './idempotency.ts';
+import type { WriteRequest } from './ingest.ts';
 
 /** One write through ingestion, as a test integrator would send it. */
 export const write = (commands: { type: string; body: object }[], recordedAt?: string): WriteRequest => ({
