@@ -8,15 +8,24 @@ import type { Logger } from '@ledger/http';
  * position the thread has not hashed (it stopped, or the log grew after it read) is hashed as before.
  */
 export interface LeafHashesAhead {
-  /** Waits until the thread has hashed every event up to `position`, or has stopped. */
+  /**
+   * Waits until the thread has hashed every event up to `position`, or has stopped. Following the
+   * log, this also tells the thread that the log has reached `position`.
+   */
   reach(position: number): Promise<void>;
   /** The hash of the event at `position`, if the thread computed it; positions are asked in ascending order. */
   take(position: number): Uint8Array | undefined;
   stop(): Promise<void>;
 }
 
-/** Starts hashing the log after a position. */
-export type LeafHashesFrom = (after: number) => LeafHashesAhead;
+/**
+ * Starts hashing the log after a position: up to the head (a catch-up), or, following, on as the
+ * log grows (live batches).
+ */
+export type LeafHashesFrom = (after: number, options?: { follow?: boolean }) => LeafHashesAhead;
+
+/** What the projection's side tells the thread: a page was taken, or the log has grown. */
+export type ToLeafHashThread = 'ack' | { readonly grown: number };
 
 interface Page {
   readonly positions: Float64Array;
@@ -25,9 +34,9 @@ interface Page {
 
 /** Leaf hashes read from a SQLite event store by a worker thread with its own connection. */
 export function sqliteLeafHashes(path: string, logger: Logger, pageSize = 5_000): LeafHashesFrom {
-  return (after) => {
+  return (after, options) => {
     const worker = new Worker(new URL('./leaf-hash-worker.ts', import.meta.url), {
-      workerData: { path, after, pageSize, ahead: 4 },
+      workerData: { path, after, pageSize, ahead: 4, follow: options?.follow ?? false },
       // It holds a few pages at a time; a small heap keeps the process within its memory budget.
       resourceLimits: { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 },
     });
@@ -60,6 +69,8 @@ export function sqliteLeafHashes(path: string, logger: Logger, pageSize = 5_000)
 
     return {
       reach: async (position) => {
+        if (!stopped && reached < position)
+          worker.postMessage({ grown: position } satisfies ToLeafHashThread);
         while (!stopped && reached < position) await new Promise<void>((resolve) => (changed = resolve));
       },
       take: (position) => {
@@ -72,7 +83,7 @@ export function sqliteLeafHashes(path: string, logger: Logger, pageSize = 5_000)
           }
           pages.shift();
           cursor = 0;
-          if (!stopped) worker.postMessage('ack');
+          if (!stopped) worker.postMessage('ack' satisfies ToLeafHashThread);
         }
         return undefined;
       },

@@ -79,7 +79,7 @@ export function createProjection(deps: {
   name?: string;
   pageSize?: number;
   crash?: ProjectionCrashHook;
-  /** Hashes the log on another thread during catch-ups and rebuilds (see leaf-hashes.ts). */
+  /** Hashes the log on another thread: during catch-ups and rebuilds, and then live (see leaf-hashes.ts). */
   leafHashesFrom?: LeafHashesFrom;
 }): Projection {
   const { store, bus, path } = deps;
@@ -92,6 +92,8 @@ export function createProjection(deps: {
   let error: ProjectionState['error'];
   let rebuildState: RebuildState | undefined;
   let consumer: Consumer | undefined;
+  /** Hashes live batches on another thread (see leaf-hashes.ts), once the projection follows the log. */
+  let liveHashes: LeafHashesAhead | undefined;
   let batches = 0;
   let queue: Promise<unknown> = Promise.resolve();
   const waiters = new Set<{ position: number; resolve: (ok: boolean) => void }>();
@@ -168,6 +170,13 @@ export function createProjection(deps: {
       logger.error({ err: e, ...error }, 'projection stopped: an event could not be applied');
     }
     notify();
+  };
+
+  /** Live batches, hashed on the thread that follows the log when there is one. */
+  const applyFollowing = async (events: readonly RecordedEvent[]) => {
+    const last = events.at(-1);
+    if (last) await liveHashes?.reach(last.position);
+    await serial(() => applyLive(events, liveHashes));
   };
 
   /** Reads the store after the generation's checkpoint up to the head, page by page. */
@@ -276,13 +285,14 @@ export function createProjection(deps: {
           if (batches++ > 0) crash('after-checkpoint');
           const events = messages.map((m) => m.value as RecordedEvent);
           if (!following) buffered.push(...events);
-          else await serial(() => applyLive(events));
+          else await applyFollowing(events);
         },
         onError: (e) => logger.error({ err: e }, 'events consumer stopped'),
       });
       await catchUp(live(), (position, head) => logger.info({ position, head }, 'catching up'));
       following = true;
-      await serial(() => applyLive(buffered.splice(0)));
+      liveHashes = deps.leafHashesFrom?.(headPosition(live().index), { follow: true });
+      await applyFollowing(buffered.splice(0));
       if ((status as ProjectionStatus) !== 'failed') status = 'live';
       logger.info({ checkpoint: headPosition(live().index) }, 'projection live');
     },
@@ -314,6 +324,7 @@ export function createProjection(deps: {
     stop: async () => {
       await consumer?.close();
       await queue;
+      await liveHashes?.stop();
       if (status !== 'failed') status = 'stopped';
       current?.db.close();
       for (const w of waiters) w.resolve(false);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { getInProcessBus } from '@ledger/bus';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { createLogger } from '@ledger/http';
-import { createIngestion } from '@ledger/ingestion';
+import { createIngestion, startRelay } from '@ledger/ingestion';
 import { REFERENCE, submission, write } from '@ledger/ingestion/testing';
 import { toBase64 } from '@ledger/transparency-log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,29 +19,33 @@ describe('a catch-up with the log hashed on another thread', () => {
   const store = getSQLiteEventStore({ path: storePath });
   let n = 0;
 
+  /** Wraps a thread so that the test sees how many hashes the projection took from it. */
+  const counting = (leafHashesFrom: LeafHashesFrom) => {
+    const counter = { taken: 0 };
+    const from: LeafHashesFrom = (after, options) => {
+      const ahead = leafHashesFrom(after, options);
+      return {
+        ...ahead,
+        take: (position) => {
+          const hash = ahead.take(position);
+          if (hash) counter.taken++;
+          return hash;
+        },
+      };
+    };
+    return { from, counter };
+  };
+
   /** Catches a new projection up from the store with small pages; its tree, and how many hashes came from the thread. */
   const catchUp = async (leafHashesFrom?: LeafHashesFrom) => {
-    let taken = 0;
-    const counted: LeafHashesFrom | undefined = leafHashesFrom
-      ? (after) => {
-          const ahead = leafHashesFrom(after);
-          return {
-            ...ahead,
-            take: (position) => {
-              const hash = ahead.take(position);
-              if (hash) taken++;
-              return hash;
-            },
-          };
-        }
-      : undefined;
+    const counted = leafHashesFrom ? counting(leafHashesFrom) : undefined;
     const projection = createProjection({
       store,
       bus: getInProcessBus(),
       logger,
       path: join(dir, `projection-${++n}.sqlite`),
       pageSize: 7,
-      ...(counted ? { leafHashesFrom: counted } : {}),
+      ...(counted ? { leafHashesFrom: counted.from } : {}),
     });
     await projection.start();
     const { tree } = projection;
@@ -49,7 +53,7 @@ describe('a catch-up with the log hashed on another thread', () => {
       size: tree.size,
       root: toBase64(tree.root()),
       proof: tree.inclusionProof(3).map(toBase64),
-      taken,
+      taken: counted?.counter.taken ?? 0,
     };
     await projection.stop();
     return result;
@@ -79,5 +83,35 @@ describe('a catch-up with the log hashed on another thread', () => {
     const alone = await catchUp();
     const broken = await catchUp(sqliteLeafHashes(join(dir, 'missing', 'ledger.sqlite'), logger, 7));
     expect(broken).toEqual({ ...alone, taken: 0 });
+  });
+
+  it('follows the log once live: what the bus delivers is hashed on the thread too', async () => {
+    const bus = getInProcessBus();
+    const relay = await startRelay({ store, bus, logger, after: (await store.head()).position });
+    const counted = counting(sqliteLeafHashes(storePath, logger, 7));
+    const projection = createProjection({
+      store,
+      bus,
+      logger,
+      path: join(dir, `projection-${++n}.sqlite`),
+      pageSize: 7,
+      leafHashesFrom: counted.from,
+    });
+    await projection.start();
+    const caughtUp = { size: projection.tree.size, taken: counted.counter.taken };
+    const ingestion = createIngestion({ store, logger });
+    await ingestion.start();
+    for (let year = 2060; year < 2070; year++)
+      await ingestion.execute(write([submission(70 + (year % 10), `${year}`)]));
+    const head = (await store.head()).position;
+    expect(await projection.waitFor(head, 5_000)).toBe(true);
+    expect(head).toBeGreaterThan(caughtUp.size);
+    expect(counted.counter.taken - caughtUp.taken).toBe(head - caughtUp.size);
+    const live = { size: projection.tree.size, root: toBase64(projection.tree.root()) };
+    await projection.stop();
+    await relay.close();
+    await bus.close();
+    const alone = await catchUp();
+    expect(live).toEqual({ size: alone.size, root: alone.root });
   });
 });
