@@ -1,3 +1,3 @@
 export * from './checkpoints.ts';
 export { configureConnection } from './schema.ts';
-export { getSQLiteEventStore, type SQLiteEventStoreOptions } from './store.ts';
+export { getSQLiteEventStore, type SQLiteEventStore, type SQLiteEventStoreOptions } from './store.ts';

@@ -32,6 +32,15 @@ export interface SQLiteEventStoreOptions {
   pollIntervalMs?: number;
 }
 
+export interface SQLiteEventStore extends EventStore {
+  readonly path: string;
+  /**
+   * Wakes this connection's subscriptions now: another connection of this process (a worker
+   * thread) has appended. Without it they would see that append at their next poll.
+   */
+  notifyAppended(): void;
+}
+
 const SQLITE_CONSTRAINT_UNIQUE = 2067;
 
 /**
@@ -40,9 +49,7 @@ const SQLITE_CONSTRAINT_UNIQUE = 2067;
  *
  * append refuses a recordedAt that is not an ISO-8601 date-time with an offset with a TypeError.
  */
-export function getSQLiteEventStore(
-  options: SQLiteEventStoreOptions,
-): EventStore & { readonly path: string } {
+export function getSQLiteEventStore(options: SQLiteEventStoreOptions): SQLiteEventStore {
   const { path } = options;
   const now = options.now ?? Date.now;
   const pollIntervalMs = options.pollIntervalMs ?? 100;
@@ -177,6 +184,9 @@ export function getSQLiteEventStore(
 
   return {
     path,
+    notifyAppended: () => {
+      if (!closed) signal.emit(APPENDED);
+    },
     append: async (requests, appendOptions) => append(requests, appendOptions),
 
     readStream: async (streamId: string, readOptions: ReadStreamOptions = {}) => {

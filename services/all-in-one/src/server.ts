@@ -6,7 +6,7 @@ import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { closeServer, createHttpApp, finishHttpApp, type Logger, listen, opsRouter } from '@ledger/http';
 import { createIngestion, ingestionRouter, startRelay } from '@ledger/ingestion';
 import { createProjection, readRouter, sqliteLeafHashes, startTransparencyLog } from '@ledger/projection';
-import { createScoringWorker } from '@ledger/scoring';
+import { createScoringThread } from '@ledger/scoring';
 import type { AllInOneConfig } from './config.ts';
 import { loadDemo } from './demo.ts';
 
@@ -19,7 +19,8 @@ export interface RunningLedger {
 
 /**
  * The all-in-one ledger: the ingestion, scoring and projection modules that the split services
- * use, composed in one process on the embedded store and the in-process bus.
+ * use, composed in one process on the embedded store and the in-process bus; scoring on a worker
+ * thread of its own.
  */
 export async function startLedger(config: AllInOneConfig, logger: Logger): Promise<RunningLedger> {
   const dataDir = resolve(config.LEDGER_DATA_DIR);
@@ -44,7 +45,13 @@ export async function startLedger(config: AllInOneConfig, logger: Logger): Promi
     leafHashesFrom: sqliteLeafHashes(databasePath, logger),
   });
   await projection.start();
-  const scoring = createScoringWorker({ store, bus, logger: logger.child({ module: 'scoring' }) });
+  // Scoring runs on its own thread, so that writes and reads on this one do not wait for it.
+  const scoring = createScoringThread({
+    storePath: databasePath,
+    bus,
+    logger: logger.child({ module: 'scoring' }),
+    onAppended: store.notifyAppended,
+  });
   await scoring.start();
 
   if (config.LEDGER_DEMO) await loadDemo({ store, ingestion, logger });

@@ -50,6 +50,8 @@ describe('HTTP API of the all-in-one ledger', () => {
       ],
     });
     expect(b.status).toBe(201);
+    // The batch's scores are recorded at its instant, after it: read once they are.
+    await ledger.settled();
     const before = await ledger.get('/v1/rankings/cchc/2023?asOf=2024-01-15');
     expect(before.status).toBe(200);
     expect(before.body.rows.map((r: { unitId: string }) => r.unitId)).toEqual(['754', '747', '748']);

@@ -9,6 +9,7 @@ describe('auditing the demo ledger', () => {
   let env: Record<string, string>;
   beforeAll(async () => {
     ledger = await startTestLedger({ LEDGER_DEMO: 'on' });
+    await ledger.settled();
     env = { LEDGER_STORE: `sqlite:${ledger.databasePath}` };
   });
   afterAll(() => ledger.dispose());

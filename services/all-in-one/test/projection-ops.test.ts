@@ -18,6 +18,7 @@ describe('projection operations', () => {
 
   it('rebuilds the as-of index from the store while serving, and answers the same afterwards', async () => {
     ledger = await startTestLedger({ LEDGER_DEMO: 'on' });
+    await ledger.settled();
     const before = await ledger.get('/v1/rankings/cchc-district/2023?asOf=2024-01-15');
     const started = await ledger.post('/v1/ops/projections/as-of-index/rebuild', {});
     expect(started.status).toBe(202);

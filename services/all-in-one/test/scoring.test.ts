@@ -11,18 +11,8 @@ describe('the scoring service in the all-in-one server', () => {
   });
   afterAll(() => ledger.dispose());
 
-  const settled = async () => {
-    for (let i = 0; i < 100; i++) {
-      const ops = (await ledger.get('/v1/ops/projections')).body;
-      const scoring = ops.projections.find((p: { name: string }) => p.name === 'scoring');
-      if (scoring.lagEvents === 0) return ops;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error('scoring did not catch up');
-  };
-
   it('records exactly the score events a clean run over the log gives, each once', async () => {
-    await settled();
+    await ledger.settled();
     const store = getSQLiteEventStore({ path: ledger.databasePath });
     const log = await store.readAll();
     await store.close();
@@ -43,7 +33,7 @@ describe('the scoring service in the all-in-one server', () => {
       reason: 'Thống kê lại số hồ sơ trễ hạn',
     });
     expect(correction.status).toBe(201);
-    await settled();
+    await ledger.settled();
     const history = await ledger.get(`/v1/events?after=${correction.body.position}&limit=10`);
     const score = history.body.events.find(
       (e: { streamId: string }) => e.streamId === 'score:cchc-district:2023:748',
@@ -65,11 +55,7 @@ describe('score events record changes only', () => {
   afterAll(() => ledger.dispose());
 
   const scoresOf747 = async () => {
-    for (let i = 0; i < 100; i++) {
-      const ops = (await ledger.get('/v1/ops/projections')).body;
-      if (ops.projections.every((p: { lagEvents: number }) => p.lagEvents === 0)) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await ledger.settled();
     const events = (await ledger.get('/v1/events?limit=1000')).body.events as {
       streamId: string;
       data: { points: Record<string, number>; computedFrom: number };

@@ -12,6 +12,12 @@ export interface TestLedger extends RunningLedger {
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
   get(path: string): Promise<Reply>;
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Reply>;
+  /**
+   * Waits until scoring and the projection have followed the log to its head: scores follow their
+   * inputs asynchronously (on scoring's thread), so a read as of a time the log has not yet passed
+   * can still change until then.
+   */
+  settled(): Promise<void>;
   /** Stops the server and removes its data. */
   dispose(): Promise<void>;
 }
@@ -49,10 +55,19 @@ export async function startTestLedger(env: Record<string, string> = {}): Promise
       body: text ? JSON.parse(text) : undefined,
     };
   };
+  const settled = async () => {
+    for (let i = 0; i < 200; i++) {
+      const ops = (await call('GET', '/v1/ops/projections')).body;
+      if (ops.projections.every((p: { lagEvents: number }) => p.lagEvents === 0)) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error('scoring and the projection did not reach the head of the log within 5 s');
+  };
   return {
     ...ledger,
     dataDir,
     call,
+    settled,
     get: (path) => call('GET', path),
     post: (path, body, headers) => call('POST', path, body, headers),
     dispose: async () => {

@@ -36,6 +36,7 @@ describe('tamper evidence: signed checkpoints, proofs and the verifier', () => {
 
   beforeAll(async () => {
     ledger = await startTestLedger({ LEDGER_DEMO: 'on', LEDGER_CHECKPOINT_INTERVAL: '0' });
+    await ledger.settled();
     key = (await fetch(`${ledger.url}/v1/log/key`).then((r) => r.text())).trim();
     const signed = await ledger.post('/v1/ops/log/checkpoint', {});
     expect(signed.status).toBe(201);

@@ -27,6 +27,7 @@ describe('the README walkthrough', () => {
   let ledger: TestLedger;
   beforeAll(async () => {
     ledger = await startTestLedger({ LEDGER_DEMO: 'on' });
+    await ledger.settled();
   });
   afterAll(() => ledger.dispose());
 

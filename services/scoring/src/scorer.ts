@@ -89,32 +89,38 @@ export interface Scorer {
   /** Folds an event into the index (and, for a score event, into the last scores known). */
   fold(event: RecordedEvent): void;
   /**
-   * The score events an input gives: one per score that changed. Fold the input first, and nothing
-   * after it: what an input affects is read from the index as it stands.
+   * Folds an input (unless it already is) and returns the score events it gives: one per score
+   * that changed. Nothing after the input may have been folded: what an input affects is read from
+   * the index as it stands.
    */
-  scoresFor(input: RecordedEvent): AppendRequest[];
+  score(input: RecordedEvent): AppendRequest[];
 }
 
 export function createScorer(): Scorer {
   // Scores need values, never the details behind them: ~36 bytes per value version.
   const index = createLedgerIndex(noValueDetails());
   const last = lastScores();
+  /** Folds an event not folded yet, and returns it with its checked body. */
+  const fold = (event: RecordedEvent): RecordedEvent | undefined => {
+    if (event.position <= headPosition(index)) return undefined;
+    const e = foldRecorded(index, event) as LedgerRecordedEvent;
+    if (e.type === SCORE_COMPUTED) {
+      const { computedFrom: _, ...score } = e.data;
+      last.set(score);
+    }
+    return e;
+  };
   return {
     index,
     fold: (event) => {
-      if (event.position <= headPosition(index)) return;
-      const e = foldRecorded(index, event) as LedgerRecordedEvent;
-      if (e.type === SCORE_COMPUTED) {
-        const { computedFrom: _, ...score } = e.data;
-        last.set(score);
-      }
+      fold(event);
     },
-    scoresFor: (input) => {
+    score: (event) => {
+      const input = fold(event) ?? typed(event);
       if (!isLedgerEventType(input.type) || input.type === SCORE_COMPUTED) return [];
       const view = viewAt(index, input.position);
-      const body = parseEventBody(input.type, input.data);
       const requests: AppendRequest[] = [];
-      for (const key of scoresAffectedBy(index, view, { ...input, ...body } as LedgerRecordedEvent)) {
+      for (const key of scoresAffectedBy(index, view, input as LedgerRecordedEvent)) {
         const computed = computeScore(view, key);
         if (!computed || last.isLast(computed)) continue;
         last.set(computed);
@@ -142,6 +148,10 @@ export function createScorer(): Scorer {
   };
 }
 
+/** An event with its body checked against its schema, as folding gives it. */
+const typed = (event: RecordedEvent): RecordedEvent =>
+  isLedgerEventType(event.type) ? { ...event, ...parseEventBody(event.type, event.data) } : event;
+
 /**
  * The score events a clean run of the scoring logic gives for a log: every input folded in order,
  * score events and checkpoints of the log itself ignored. Auditors and fault tests compare it with
@@ -156,8 +166,7 @@ export function expectedScoreEvents(log: readonly RecordedEvent[]): { streamId: 
       scorer.index.recordedAtMs.push(Date.parse(event.recordedAt));
       continue;
     }
-    scorer.fold(event);
-    for (const r of scorer.scoresFor(event))
+    for (const r of scorer.score(event))
       out.push({ streamId: r.streamId, data: r.events[0]?.data as ScoreData });
   }
   return out;

@@ -68,8 +68,7 @@ export function createScoringWorker(deps: {
     // One event at a time: each input is scored against the ledger exactly as it stood at its position.
     fresh.forEach((input, i) => {
       if (i === Math.floor(fresh.length / 2)) crash('mid-batch');
-      scorer.fold(input);
-      const scores = scorer.scoresFor(input);
+      const scores = scorer.score(input);
       if (scores.length > 0) derivedFrom = input.recordedAt;
       requests.push(...scores);
     });

@@ -1,0 +1,129 @@
+import { Worker } from 'node:worker_threads';
+import { type Bus, type BusMessage, type Consumer, topics } from '@ledger/bus';
+import type { Logger } from '@ledger/http';
+import type { ScoringState, ScoringWorker } from './worker.ts';
+
+/** What the thread tells the thread that started it (thread-entry.ts). */
+export type FromScoringThread =
+  | { readonly kind: 'state'; readonly state: ScoringState; readonly consumed: number }
+  | { readonly kind: 'started' | 'stopped'; readonly state: ScoringState }
+  | { readonly kind: 'failed'; readonly state: ScoringState; readonly error: string };
+
+/** What the starting thread tells the scoring thread. */
+export type ToScoringThread =
+  | { readonly kind: 'events'; readonly messages: readonly BusMessage[] }
+  | { readonly kind: 'stop' };
+
+export interface ScoringThreadData {
+  readonly storePath: string;
+  readonly pageSize?: number;
+  readonly logLevel: string;
+  readonly logBindings: Record<string, unknown>;
+}
+
+/** Messages handed to the thread and not yet scored, above which the bus waits for it. */
+const MAX_IN_FLIGHT = 50_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+/**
+ * The scoring worker on a worker thread of its own, with its own connection to a SQLite store: the
+ * all-in-one server's request thread then only takes the writes and serves the reads, while the
+ * other core scores. It is the same worker the scoring service runs (worker.ts); this side forwards
+ * the bus's events to it, in order, and reports its state.
+ *
+ * `onAppended` is called when the thread has recorded scores, so that the caller's own connection
+ * can wake its subscriptions at once instead of at its next poll.
+ */
+export function createScoringThread(deps: {
+  storePath: string;
+  bus: Bus;
+  logger: Logger;
+  onAppended?: () => void;
+  pageSize?: number;
+}): ScoringWorker {
+  const { bus, logger } = deps;
+  let state: ScoringState = { name: 'scoring', status: 'starting', checkpoint: 0, scoresRecorded: 0 };
+  let thread: Worker | undefined;
+  let consumer: Consumer | undefined;
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const wakeBus = () => {
+    drained?.();
+    drained = undefined;
+  };
+
+  const fail = (error: string) => {
+    state = { ...state, status: 'failed', error };
+    logger.error({ worker: 'scoring', checkpoint: state.checkpoint, error }, 'scoring stopped');
+    wakeBus();
+  };
+
+  const start = () =>
+    new Promise<void>((resolve, reject) => {
+      const data: ScoringThreadData = {
+        storePath: deps.storePath,
+        ...(deps.pageSize ? { pageSize: deps.pageSize } : {}),
+        logLevel: logger.level,
+        logBindings: logger.bindings(),
+      };
+      const worker = new Worker(new URL('./thread-entry.ts', import.meta.url), { workerData: data });
+      thread = worker;
+      worker.on('message', (message: FromScoringThread) => {
+        const recorded = message.state.scoresRecorded > state.scoresRecorded;
+        state = message.state;
+        if (recorded) deps.onAppended?.();
+        switch (message.kind) {
+          case 'state':
+            inFlight -= message.consumed;
+            if (inFlight < MAX_IN_FLIGHT) wakeBus();
+            return;
+          case 'started':
+            return resolve();
+          case 'failed':
+            wakeBus();
+            void worker.terminate();
+            return reject(new Error(message.error));
+        }
+      });
+      worker.on('error', (error) => {
+        fail(error.message);
+        reject(error);
+      });
+      worker.on('exit', (code) => {
+        thread = undefined;
+        if (state.status !== 'stopped' && state.status !== 'failed')
+          fail(`the scoring thread exited (${code})`);
+        reject(new Error(`the scoring thread exited (${code}) before it was live`));
+      });
+    });
+
+  return {
+    start: async () => {
+      consumer = await bus.consume(topics.events, {
+        groupId: 'scoring',
+        onMessages: async (messages) => {
+          while (inFlight >= MAX_IN_FLIGHT && thread && state.status !== 'failed')
+            await new Promise<void>((resolve) => (drained = resolve));
+          if (!thread || state.status === 'failed') return;
+          inFlight += messages.length;
+          // Only what the worker reads: a Kafka record's origin does not cross.
+          const plain = messages.map(({ key, value, headers }) => ({ key, value, headers }));
+          thread.postMessage({ kind: 'events', messages: plain } satisfies ToScoringThread);
+        },
+      });
+      await start();
+    },
+    state: () => state,
+    stop: async () => {
+      await consumer?.close();
+      const worker = thread;
+      if (!worker) return;
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.postMessage({ kind: 'stop' } satisfies ToScoringThread);
+      const timer = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+      if (state.status !== 'failed') state = { ...state, status: 'stopped' };
+    },
+  };
+}
