@@ -43,11 +43,8 @@ export function configureConnection(db: DatabaseSync, path: string, synchronous:
  * Opens the connection the way the store needs it and creates the schema if the file is new.
  * Safe when several processes open a fresh file at once: creation runs under the write lock.
  */
-export function prepareDatabase(db: DatabaseSync, path: string): void {
-  // In WAL mode synchronous=NORMAL survives a process crash but can lose the last commits on power
-  // loss, because the WAL is only fsynced at checkpoints. FULL fsyncs the WAL at every commit, so an
-  // append that returned is on disk: a ledger must not forget what it acknowledged.
-  configureConnection(db, path, 'FULL');
+export function prepareDatabase(db: DatabaseSync, path: string, synchronous: 'FULL' | 'NORMAL'): void {
+  configureConnection(db, path, synchronous);
   retryWhileBusy(() => createSchema(db, path));
 }
 

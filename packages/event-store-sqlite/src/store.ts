@@ -30,6 +30,15 @@ export interface SQLiteEventStoreOptions {
   now?: () => number;
   /** how often subscriptions poll for events written by OTHER processes sharing the file; default 100 ms */
   pollIntervalMs?: number;
+  /**
+   * 'full' (the default): an append that returned is on disk — in WAL mode SQLite then fsyncs the
+   * WAL at every commit; a ledger must not forget what it acknowledged.
+   * 'derived': for a writer of events that are recomputed from the log (scores with their
+   * checkpoint): its commits are not fsynced, so a power loss may drop its last ones, which it then
+   * records again. It never drops a commit another connection's 'full' commit came after: that
+   * fsync writes the WAL up to there.
+   */
+  durability?: 'full' | 'derived';
 }
 
 export interface SQLiteEventStore extends EventStore {
@@ -55,7 +64,7 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): SQLiteEve
   const pollIntervalMs = options.pollIntervalMs ?? 100;
   const db = new DatabaseSync(path);
   try {
-    prepareDatabase(db, path);
+    prepareDatabase(db, path, options.durability === 'derived' ? 'NORMAL' : 'FULL');
   } catch (error) {
     db.close();
     throw error;

@@ -8,12 +8,15 @@ import type { Logger } from '@ledger/http';
 import type { ServiceConfig } from './config.ts';
 import { topicSpecs } from './topics.ts';
 
-/** The event store LEDGER_STORE names: a SQLite file, or a KurrentDB server or cluster. */
-export function openStore(config: ServiceConfig): EventStore {
+/**
+ * The event store LEDGER_STORE names: a SQLite file, or a KurrentDB server or cluster. `durability`
+ * 'derived' is for a writer whose events are recomputed from the log (SQLite: see its option).
+ */
+export function openStore(config: ServiceConfig, durability: 'full' | 'derived' = 'full'): EventStore {
   const location = config.LEDGER_STORE;
   return location.kind === 'kurrentdb'
     ? getKurrentDBEventStore({ connectionString: location.connectionString })
-    : getSQLiteEventStore({ path: location.path });
+    : getSQLiteEventStore({ path: location.path, durability });
 }
 
 /** The Kafka bus, with every topic the services use created (or checked) first. */

@@ -38,6 +38,7 @@ export async function runService(
   name: string,
   defaultPort: number,
   build: (ctx: ServiceContext) => Promise<{ stop(): Promise<void> }>,
+  options: { storeDurability?: 'full' | 'derived' } = {},
 ): Promise<void> {
   let config: ServiceConfig;
   try {
@@ -52,7 +53,7 @@ export async function runService(
     await mkdir(config.LEDGER_STATE_DIR, { recursive: true });
     if (config.LEDGER_STORE.kind === 'sqlite')
       await mkdir(dirname(config.LEDGER_STORE.path), { recursive: true });
-    const store = openStore(config);
+    const store = openStore(config, options.storeDurability);
     const bus = await openBus(config, name, logger);
     const app = createHttpApp(logger);
     app.get('/healthz', (_req, res) => {

@@ -1,6 +1,6 @@
 /**
- * The scoring thread behind thread.ts: the scoring worker with its own store connection, fed by an
- * in-process bus that the starting thread fills with the events it receives.
+ * The scoring thread behind thread.ts: the scoring worker with its own store connection, fed by
+ * an in-process bus that a subscription to that store fills.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { type Bus, getInProcessBus, topics } from '@ledger/bus';
@@ -15,10 +15,11 @@ const tell = (message: FromScoringThread) => port.postMessage(message);
 const { service, ...bindings } = data.logBindings as { service?: string };
 const logger = createLogger(service ?? 'ledger', data.logLevel).child(bindings);
 
-const store = getSQLiteEventStore({ path: data.storePath });
+// Scores and their checkpoint are recomputed if a power loss drops them: no fsync per commit, so
+// the write lock is held for less time and ingestion's appends wait less.
+const store = getSQLiteEventStore({ path: data.storePath, durability: 'derived' });
 const local = getInProcessBus();
-// Each batch the worker has handled is reported with the state it left, so the other side knows
-// how far scoring is and how many forwarded messages are still waiting.
+// After each batch the worker has handled, the state it left: how far scoring is.
 const bus: Bus = {
   publish: local.publish,
   close: local.close,
@@ -29,7 +30,7 @@ const bus: Bus = {
         try {
           await options.onMessages(messages);
         } finally {
-          tell({ kind: 'state', state: worker.state(), consumed: messages.length });
+          tell({ kind: 'state', state: worker.state() });
         }
       },
     }),
@@ -40,11 +41,22 @@ const worker = createScoringWorker({
   logger,
   ...(data.pageSize ? { pageSize: data.pageSize } : {}),
 });
+// What is appended from now on reaches the worker through the bus; what came before, it catches up on.
+const following = store.subscribe({
+  after: (await store.head()).position,
+  onEvents: (events) =>
+    local.publish(
+      topics.events,
+      events.map((e) => ({ key: e.streamId, value: e, headers: {} })),
+    ),
+  onError: (error) => logger.error({ err: error }, 'the scoring thread stopped following the log'),
+});
 
 let stopped = false;
 const stop = async () => {
   if (stopped) return;
   stopped = true;
+  await following.close();
   await worker.stop();
   await local.close();
   await store.close();
@@ -53,7 +65,7 @@ const stop = async () => {
 };
 
 port.on('message', (message: ToScoringThread) => {
-  if (message.kind === 'events') void local.publish(topics.events, message.messages);
+  if (message === 'appended') store.notifyAppended();
   else void stop();
 });
 

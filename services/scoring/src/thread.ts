@@ -1,18 +1,15 @@
 import { Worker } from 'node:worker_threads';
-import { type Bus, type BusMessage, type Consumer, topics } from '@ledger/bus';
+import { type Bus, type Consumer, topics } from '@ledger/bus';
 import type { Logger } from '@ledger/http';
 import type { ScoringState, ScoringWorker } from './worker.ts';
 
 /** What the thread tells the thread that started it (thread-entry.ts). */
 export type FromScoringThread =
-  | { readonly kind: 'state'; readonly state: ScoringState; readonly consumed: number }
-  | { readonly kind: 'started' | 'stopped'; readonly state: ScoringState }
+  | { readonly kind: 'state' | 'started' | 'stopped'; readonly state: ScoringState }
   | { readonly kind: 'failed'; readonly state: ScoringState; readonly error: string };
 
-/** What the starting thread tells the scoring thread. */
-export type ToScoringThread =
-  | { readonly kind: 'events'; readonly messages: readonly BusMessage[] }
-  | { readonly kind: 'stop' };
+/** What the starting thread tells the scoring thread: the log has grown, or stop. */
+export type ToScoringThread = 'appended' | 'stop';
 
 export interface ScoringThreadData {
   readonly storePath: string;
@@ -21,18 +18,17 @@ export interface ScoringThreadData {
   readonly logBindings: Record<string, unknown>;
 }
 
-/** Messages handed to the thread and not yet scored, above which the bus waits for it. */
-const MAX_IN_FLIGHT = 50_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 /**
- * The scoring worker on a worker thread of its own, with its own connection to a SQLite store: the
- * all-in-one server's request thread then only takes the writes and serves the reads, while the
- * other core scores. It is the same worker the scoring service runs (worker.ts); this side forwards
- * the bus's events to it, in order, and reports its state.
+ * The scoring worker on a worker thread of its own, following a SQLite store with its own
+ * connection: the all-in-one server's request thread then only takes the writes and serves the
+ * reads, while the other core scores. It is the same worker the scoring service runs (worker.ts).
+ * Each batch the bus delivers here tells the thread that the log has grown, so it reads on at once
+ * instead of at its next poll; the events themselves it reads from the store.
  *
  * `onAppended` is called when the thread has recorded scores, so that the caller's own connection
- * can wake its subscriptions at once instead of at its next poll.
+ * can wake its subscriptions at once too.
  */
 export function createScoringThread(deps: {
   storePath: string;
@@ -45,17 +41,10 @@ export function createScoringThread(deps: {
   let state: ScoringState = { name: 'scoring', status: 'starting', checkpoint: 0, scoresRecorded: 0 };
   let thread: Worker | undefined;
   let consumer: Consumer | undefined;
-  let inFlight = 0;
-  let drained: (() => void) | undefined;
-  const wakeBus = () => {
-    drained?.();
-    drained = undefined;
-  };
 
   const fail = (error: string) => {
     state = { ...state, status: 'failed', error };
     logger.error({ worker: 'scoring', checkpoint: state.checkpoint, error }, 'scoring stopped');
-    wakeBus();
   };
 
   const start = () =>
@@ -72,17 +61,10 @@ export function createScoringThread(deps: {
         const recorded = message.state.scoresRecorded > state.scoresRecorded;
         state = message.state;
         if (recorded) deps.onAppended?.();
-        switch (message.kind) {
-          case 'state':
-            inFlight -= message.consumed;
-            if (inFlight < MAX_IN_FLIGHT) wakeBus();
-            return;
-          case 'started':
-            return resolve();
-          case 'failed':
-            wakeBus();
-            void worker.terminate();
-            return reject(new Error(message.error));
+        if (message.kind === 'started') resolve();
+        if (message.kind === 'failed') {
+          void worker.terminate();
+          reject(new Error(message.error));
         }
       });
       worker.on('error', (error) => {
@@ -101,15 +83,7 @@ export function createScoringThread(deps: {
     start: async () => {
       consumer = await bus.consume(topics.events, {
         groupId: 'scoring',
-        onMessages: async (messages) => {
-          while (inFlight >= MAX_IN_FLIGHT && thread && state.status !== 'failed')
-            await new Promise<void>((resolve) => (drained = resolve));
-          if (!thread || state.status === 'failed') return;
-          inFlight += messages.length;
-          // Only what the worker reads: a Kafka record's origin does not cross.
-          const plain = messages.map(({ key, value, headers }) => ({ key, value, headers }));
-          thread.postMessage({ kind: 'events', messages: plain } satisfies ToScoringThread);
-        },
+        onMessages: () => thread?.postMessage('appended' satisfies ToScoringThread),
       });
       await start();
     },
@@ -119,7 +93,7 @@ export function createScoringThread(deps: {
       const worker = thread;
       if (!worker) return;
       const exited = new Promise((resolve) => worker.once('exit', resolve));
-      worker.postMessage({ kind: 'stop' } satisfies ToScoringThread);
+      worker.postMessage('stop' satisfies ToScoringThread);
       const timer = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
       await exited;
       clearTimeout(timer);
