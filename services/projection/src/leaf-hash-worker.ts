@@ -26,8 +26,8 @@ const until = async (ready: () => boolean) => {
   while (!ready()) await new Promise<void>((resolve) => (wake = resolve));
 };
 port.on('message', (message: ToLeafHashThread) => {
-  if (message === 'ack') credits++;
-  else grown = Math.max(grown, message.grown);
+  credits += message.acks;
+  grown = Math.max(grown, message.grown ?? 0);
   wake?.();
 });
 

@@ -24,8 +24,14 @@ export interface LeafHashesAhead {
  */
 export type LeafHashesFrom = (after: number, options?: { follow?: boolean }) => LeafHashesAhead;
 
-/** What the projection's side tells the thread: a page was taken, or the log has grown. */
-export type ToLeafHashThread = 'ack' | { readonly grown: number };
+/**
+ * What the projection's side tells the thread: how many more pages it has taken, and how far the
+ * log has grown. Following, the acks wait for the next news of growth: one message per live batch.
+ */
+export interface ToLeafHashThread {
+  readonly acks: number;
+  readonly grown?: number;
+}
 
 interface Page {
   readonly positions: Float64Array;
@@ -35,8 +41,9 @@ interface Page {
 /** Leaf hashes read from a SQLite event store by a worker thread with its own connection. */
 export function sqliteLeafHashes(path: string, logger: Logger, pageSize = 5_000): LeafHashesFrom {
   return (after, options) => {
+    const follow = options?.follow ?? false;
     const worker = new Worker(new URL('./leaf-hash-worker.ts', import.meta.url), {
-      workerData: { path, after, pageSize, ahead: 4, follow: options?.follow ?? false },
+      workerData: { path, after, pageSize, ahead: 4, follow },
       // It holds a few pages at a time; a small heap keeps the process within its memory budget.
       resourceLimits: { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 },
     });
@@ -44,6 +51,7 @@ export function sqliteLeafHashes(path: string, logger: Logger, pageSize = 5_000)
     let cursor = 0;
     let reached = after;
     let stopped = false;
+    let acks = 0;
     let changed: (() => void) | undefined;
     const update = () => {
       changed?.();
@@ -69,8 +77,10 @@ export function sqliteLeafHashes(path: string, logger: Logger, pageSize = 5_000)
 
     return {
       reach: async (position) => {
-        if (!stopped && reached < position)
-          worker.postMessage({ grown: position } satisfies ToLeafHashThread);
+        if (!stopped && reached < position) {
+          worker.postMessage({ acks, grown: position } satisfies ToLeafHashThread);
+          acks = 0;
+        }
         while (!stopped && reached < position) await new Promise<void>((resolve) => (changed = resolve));
       },
       take: (position) => {
@@ -83,7 +93,8 @@ export function sqliteLeafHashes(path: string, logger: Logger, pageSize = 5_000)
           }
           pages.shift();
           cursor = 0;
-          if (!stopped) worker.postMessage('ack' satisfies ToLeafHashThread);
+          if (follow) acks++;
+          else if (!stopped) worker.postMessage({ acks: 1 } satisfies ToLeafHashThread);
         }
         return undefined;
       },
