@@ -59,8 +59,16 @@ export async function postReferenceData(url: string): Promise<void> {
   if (!ref.ok) throw new Error(`reference data refused: ${ref.status} ${await ref.text()}`);
 }
 
-async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
-  rmSync(dataDir, { recursive: true, force: true });
+/**
+ * Starts the all-in-one server as `pnpm start` does, on a data directory (emptied first unless
+ * `keep`), and resolves once it answers: it listens only after it has caught up with its log.
+ */
+export async function startServer(
+  dataDir: string,
+  port: number,
+  options: { keep?: boolean; timeoutMs?: number } = {},
+): Promise<ChildProcess> {
+  if (!options.keep) rmSync(dataDir, { recursive: true, force: true });
   const server = spawn(process.execPath, [...NODE_FLAGS, 'services/all-in-one/src/main.ts'], {
     env: {
       ...process.env,
@@ -73,12 +81,14 @@ async function startServer(dataDir: string, port: number): Promise<ChildProcess>
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  for (let i = 0; i < 200; i++) {
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  while (Date.now() < deadline && server.exitCode === null) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return server;
     } catch {}
     await new Promise((r) => setTimeout(r, 100));
   }
+  server.kill('SIGKILL');
   throw new Error('the all-in-one server did not start');
 }
 

@@ -1,5 +1,5 @@
 /**
- * pnpm bench [append|replay|fold|scoring|http-single|http-batch|kafka|kafka-throughput|kafka-freshness …]
+ * pnpm bench [append|replay|fold|scoring|start|http-single|http-batch|kafka|kafka-throughput|kafka-freshness …]
  *   [--events N] [--runs K] [--queries Q] [--seconds S] [--rate R]
  * Each run is a fresh child process (run.ts); every figure printed is the median of K runs.
  * The first append run of a size keeps its file as the data set .cache/bench/ledger-<N>.sqlite.
@@ -92,6 +92,9 @@ try {
       } else if (workload === 'replay' || workload === 'fold' || workload === 'scoring') {
         if (!existsSync(dataset)) runOnce('append', String(events), dataset);
         results.push(runOnce(workload, String(events), dataset, String(queries)));
+      } else if (workload === 'start') {
+        if (!existsSync(dataset)) runOnce('append', String(events), dataset);
+        results.push(runOnce(workload, String(events), dataset));
       } else if (workload === 'kafka-throughput') results.push(runOnce(workload, String(kafkaSubmissions)));
       else if (workload === 'kafka-freshness')
         results.push(runOnce(workload, '0', String(seconds), String(rate)));
@@ -134,6 +137,17 @@ try {
         `3 as-of rank p99, ${n} events`,
         results.map((r) => num(r, 'asOf.p99Ms')),
         'ms',
+      );
+    } else if (workload === 'start') {
+      report(
+        `2″ all-in-one start (rebuild + scoring), ${n} events`,
+        results.map((r) => num(r, 'seconds')),
+        's',
+      );
+      report(
+        `2″ all-in-one start peak RSS, ${n} events`,
+        results.map((r) => num(r, 'peakRssMiB')),
+        'MiB',
       );
     } else if (workload === 'kafka-throughput') {
       const what = `4 Kafka, ${kafkaSubmissions.toLocaleString('en-US')} submissions`;

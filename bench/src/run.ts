@@ -3,6 +3,7 @@
  * line. main.ts spawns it K times and takes medians.
  *   run.ts append <events> <path>      run.ts replay <events> <storePath> <queries>
  *   run.ts fold|scoring <events> <storePath> <queries>      run.ts http-single|http-batch 0 <seconds>
+ *   run.ts start <events> <storePath>
  *   run.ts kafka-throughput <submissions>            run.ts kafka-freshness 0 <seconds> <rate>
  */
 import { appendDataset } from './append.ts';
@@ -11,6 +12,7 @@ import { httpLoad } from './http.ts';
 import { kafkaFreshness } from './kafka-freshness.ts';
 import { kafkaThroughput } from './kafka-throughput.ts';
 import { foldOnly, rebuildProjection, scoringFold } from './replay.ts';
+import { allInOneStart } from './start.ts';
 
 const [workload, eventsArg, path = '', queriesArg = '2000', seedArg = '6'] = process.argv.slice(2);
 const events = Number(eventsArg);
@@ -32,6 +34,10 @@ switch (workload) {
           : await scoringFold(path);
     const asOf = asOfRankings(index, Number(queriesArg), seed);
     console.log(JSON.stringify({ ...replay, asOf }));
+    break;
+  }
+  case 'start': {
+    console.log(JSON.stringify(await allInOneStart(path)));
     break;
   }
   case 'http-single':

@@ -44,15 +44,20 @@ export async function startLedger(config: AllInOneConfig, logger: Logger): Promi
     path: join(dataDir, 'projection.sqlite'),
     leafHashesFrom: sqliteLeafHashes(databasePath, logger),
   });
-  await projection.start();
-  // Scoring runs on its own thread, so that writes and reads on this one do not wait for it.
+  // Scoring runs on its own thread, so that writes and reads on this one do not wait for it; on a
+  // start, it catches up while the projection does.
   const scoring = createScoringThread({
     storePath: databasePath,
     bus,
     logger: logger.child({ module: 'scoring' }),
     onAppended: store.notifyAppended,
   });
-  await scoring.start();
+  const started = await Promise.allSettled([projection.start(), scoring.start()]);
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    await Promise.allSettled([scoring.stop(), projection.stop()]);
+    throw failed.reason;
+  }
 
   if (config.LEDGER_DEMO) await loadDemo({ store, ingestion, logger });
 
