@@ -8,6 +8,8 @@ export interface Column {
   /** The entry at `i`; a negative `i` counts from the end, as `Array.prototype.at`. */
   at(i: number): number | undefined;
   push(value: number): void;
+  /** Replaces the entry at `i` (0 ≤ i < length). */
+  set(i: number, value: number): void;
 }
 
 const CHUNK_BITS = 16;
@@ -39,6 +41,10 @@ export function createColumn(Type: Float64ArrayConstructor | Int32ArrayConstruct
       }
       (chunks[c] as Float64Array)[at] = value;
       length++;
+    },
+    set(i, value) {
+      if (!(i >= 0 && i < length)) throw new RangeError(`no entry ${i} in a column of ${length}`);
+      (chunks[i >>> CHUNK_BITS] as Float64Array)[i & MASK] = value;
     },
   };
 }

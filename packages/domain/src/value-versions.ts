@@ -1,4 +1,5 @@
 import { createColumn } from './column.ts';
+import { packUuid } from './packed-uuid.ts';
 import type { Period } from './period.ts';
 
 /** The value in force for a unit, indicator and period, and the log position of the version that set it. */
@@ -42,15 +43,6 @@ export interface ValueVersions {
 }
 
 const NONE = -1;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A UUID as four 32-bit words (case-blind, as UUIDs are); [0, 0, 0, 0] for none. */
-function packUuid(id: string | null, into: Int32Array): void {
-  if (id === null) return void into.fill(0);
-  if (!UUID.test(id)) throw new RangeError(`submission id ${id} is not a UUID`);
-  const hex = id.replaceAll('-', '');
-  for (let k = 0; k < 4; k++) into[k] = Number.parseInt(hex.slice(8 * k, 8 * k + 8), 16) | 0;
-}
 
 export function createValueVersions(options: { keepSubmissionIds?: boolean } = {}): ValueVersions {
   const keepSubmissionIds = options.keepSubmissionIds ?? false;

@@ -2,6 +2,7 @@ import type { LedgerEventBody } from './events.ts';
 import type { Indicator, Methodology } from './facts.ts';
 import type { UnitLevel } from './model.ts';
 import type { Period } from './period.ts';
+import { createValueCells, type ValueCells } from './value-cells.ts';
 
 /**
  * What a command is decided against: the ledger's latest state (no history) and each stream's
@@ -62,14 +63,98 @@ class OverlayMap<K, V> implements MapLike<K, V> {
   }
 }
 
-export const createWriteState = (): WriteState => ({
-  revisions: new Map(),
-  units: new Map(),
-  indicators: new Map(),
-  methodologies: new Map(),
-  submissions: new Map(),
-  active: new Map(),
-});
+/**
+ * A new, empty write state. Values — the bulk of it, one stream per unit, indicator and period —
+ * are kept as numbers (value-cells.ts); so is the revision of each value stream.
+ */
+export function createWriteState(): WriteState {
+  const cells = createValueCells();
+  return {
+    revisions: streamRevisions(cells),
+    units: new Map(),
+    indicators: new Map(),
+    methodologies: new Map(),
+    submissions: submissionsIn(cells),
+    active: activeSubmissions(cells),
+  };
+}
+
+/**
+ * The revision of each stream commands are decided on. Value streams' are in their cells; those of
+ * units, indicators, methodologies and targets in a Map. Streams no command is decided on (scores,
+ * idempotency records, checkpoints) are not kept: their revision reads as -1.
+ */
+function streamRevisions(cells: ValueCells): MapLike<string, number> {
+  const others = new Map<string, number>();
+  const DECIDED = /^(unit|indicator|methodology|target):/;
+  const valueCell = (streamId: string, create: boolean) => {
+    const [, unitId, indicator, period] = streamId.split(':') as [string, string, string, string];
+    return cells.cell(unitId, indicator, period, create);
+  };
+  const get = (streamId: string) => {
+    if (!streamId.startsWith('value:')) return others.get(streamId);
+    const cell = valueCell(streamId, false);
+    const revision = cell < 0 ? -1 : cells.revision(cell);
+    return revision < 0 ? undefined : revision;
+  };
+  return {
+    get,
+    has: (streamId) => get(streamId) !== undefined,
+    set(streamId, revision) {
+      if (streamId.startsWith('value:')) cells.setRevision(valueCell(streamId, true), revision);
+      else if (DECIDED.test(streamId)) others.set(streamId, revision);
+      return this;
+    },
+  };
+}
+
+function submissionsIn(cells: ValueCells): MapLike<string, CurrentSubmission> {
+  const get = (submissionId: string): CurrentSubmission | undefined => {
+    const s = cells.submission(submissionId, false);
+    if (s < 0) return undefined;
+    return {
+      submissionId: cells.submissionId(s),
+      ...cells.keyOf(cells.cellOf(s)),
+      value: cells.value(s),
+      retracted: cells.retracted(s),
+    };
+  };
+  return {
+    get,
+    has: (submissionId) => cells.submission(submissionId, false) >= 0,
+    set(submissionId, { unitId, indicator, period, value, retracted }) {
+      const cell = cells.cell(unitId, indicator, period, true);
+      cells.setSubmission(cells.submission(submissionId, true), cell, value, retracted);
+      return this;
+    },
+  };
+}
+
+/** The active submission of each value key (activeKey), '' once retracted. */
+function activeSubmissions(cells: ValueCells): MapLike<string, string> {
+  const cellOf = (key: string, create: boolean) => {
+    const [unitId, indicator, period] = key.split('|') as [string, string, string];
+    return cells.cell(unitId, indicator, period, create);
+  };
+  const get = (key: string) => {
+    const cell = cellOf(key, false);
+    if (cell < 0) return undefined;
+    const s = cells.active(cell);
+    return s === NO_SUBMISSION ? undefined : s === RETRACTED ? '' : cells.submissionId(s);
+  };
+  return {
+    get,
+    has: (key) => get(key) !== undefined,
+    set(key, submissionId) {
+      const cell = cellOf(key, true);
+      cells.setActive(cell, submissionId === '' ? RETRACTED : cells.submission(submissionId, true));
+      return this;
+    },
+  };
+}
+
+const NO_SUBMISSION = -1;
+const RETRACTED = -2;
 
 export const forkWriteState = (base: WriteState): WriteState => ({
   revisions: new OverlayMap(base.revisions),

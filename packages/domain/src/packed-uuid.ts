@@ -1,0 +1,21 @@
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export const isUuid = (id: string): boolean => UUID.test(id);
+/** Lower-case hex with dashes: what unpackUuid gives back, so packing it loses nothing. */
+export const isCanonicalUuid = (id: string): boolean => CANONICAL.test(id);
+
+/** A UUID as four 32-bit words (case-blind, as UUIDs are); [0, 0, 0, 0] for none. */
+export function packUuid(id: string | null, into: Int32Array, at = 0): void {
+  if (id === null) return void into.fill(0, at, at + 4);
+  if (!UUID.test(id)) throw new RangeError(`submission id ${id} is not a UUID`);
+  const hex = id.replaceAll('-', '');
+  for (let k = 0; k < 4; k++) into[at + k] = Number.parseInt(hex.slice(8 * k, 8 * k + 8), 16) | 0;
+}
+
+/** The canonical text of a packed UUID. */
+export function unpackUuid(words: Int32Array, at = 0): string {
+  let hex = '';
+  for (let k = 0; k < 4; k++) hex += ((words[at + k] as number) >>> 0).toString(16).padStart(8, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
