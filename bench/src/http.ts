@@ -82,7 +82,7 @@ export async function startServer(
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
-  while (Date.now() < deadline && server.exitCode === null) {
+  while (Date.now() < deadline && server.exitCode === null && server.signalCode === null) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return server;
     } catch {}

@@ -21,4 +21,16 @@ describe('column', () => {
     column.push(2 ** 31); // wraps, as an Int32Array does
     expect([column.at(0), column.at(1), column.at(2)]).toEqual([-1, 2 ** 31 - 1, -(2 ** 31)]);
   });
+
+  it('replaces an entry in place, in any chunk, and refuses one past the end', () => {
+    const column = createColumn(Int32Array);
+    for (let i = 0; i < 70_000; i++) column.push(i);
+    column.set(3, -3);
+    column.set(66_000, -66_000);
+    expect([column.at(2), column.at(3), column.at(66_000), column.at(66_001)]).toEqual([
+      2, -3, -66_000, 66_001,
+    ]);
+    expect(column.length).toBe(70_000);
+    expect(() => column.set(70_000, 1)).toThrow(RangeError);
+  });
 });
