@@ -1,5 +1,5 @@
 import { createColumn } from './column.ts';
-import { isCanonicalUuid, packUuid, unpackUuid } from './packed-uuid.ts';
+import { isCanonicalUuid, packChecked, unpackUuid } from './packed-uuid.ts';
 
 /**
  * What the write model keeps of values, as numbers: a cell per unit, indicator and period (its
@@ -84,6 +84,7 @@ export function createValueCells(): ValueCells {
     while (into[i] !== 0) i = (i + 1) & mask;
     into[i] = slot + 1;
   };
+  let last = { id: '', slot: NONE };
   const newSubmission = () => {
     const slot = submissionCell.length;
     submissionCell.push(NONE);
@@ -132,31 +133,10 @@ export function createValueCells(): ValueCells {
     active: (cell) => cellActive.at(cell) as number,
     setActive: (cell, submission) => cellActive.set(cell, submission),
     submission(id, create) {
-      if (!isCanonicalUuid(id)) {
-        const found = otherIds.get(id);
-        if (found !== undefined || !create) return found ?? NONE;
-        const slot = newSubmission();
-        for (let k = 0; k < 4; k++) submissionWords.push(0);
-        otherIds.set(id, slot);
-        otherNames.set(slot, id);
-        return slot;
-      }
-      packUuid(id, packed);
-      const mask = table.length - 1;
-      let i = hashOf(packed, 0) & mask;
-      for (let entry = table[i] as number; entry !== 0; entry = table[i] as number) {
-        if (sameAs(entry - 1)) return entry - 1;
-        i = (i + 1) & mask;
-      }
-      if (!create) return NONE;
-      const slot = newSubmission();
-      for (const word of packed) submissionWords.push(word);
-      table[i] = slot + 1;
-      if (2 * (submissionCell.length - otherIds.size) > table.length) {
-        const grown = new Int32Array(2 * table.length);
-        for (let s = 0; s < submissionCell.length; s++) if (!otherNames.has(s)) place(grown, s);
-        table = grown;
-      }
+      // A write asks for the same submission several times in a row (its record, then its key).
+      if (id === last.id) return last.slot;
+      const slot = findSubmission(id, create);
+      if (slot !== NONE) last = { id, slot };
       return slot;
     },
     submissionId: (submission) => otherNames.get(submission) ?? unpackSlot(submission),
@@ -169,6 +149,35 @@ export function createValueCells(): ValueCells {
       submissionRetracted.set(submission, retracted ? 1 : 0);
     },
   };
+
+  function findSubmission(id: string, create: boolean): number {
+    if (!isCanonicalUuid(id)) {
+      const found = otherIds.get(id);
+      if (found !== undefined || !create) return found ?? NONE;
+      const slot = newSubmission();
+      for (let k = 0; k < 4; k++) submissionWords.push(0);
+      otherIds.set(id, slot);
+      otherNames.set(slot, id);
+      return slot;
+    }
+    packChecked(id, packed);
+    const mask = table.length - 1;
+    let i = hashOf(packed, 0) & mask;
+    for (let entry = table[i] as number; entry !== 0; entry = table[i] as number) {
+      if (sameAs(entry - 1)) return entry - 1;
+      i = (i + 1) & mask;
+    }
+    if (!create) return NONE;
+    const slot = newSubmission();
+    for (const word of packed) submissionWords.push(word);
+    table[i] = slot + 1;
+    if (2 * (submissionCell.length - otherIds.size) > table.length) {
+      const grown = new Int32Array(2 * table.length);
+      for (let s = 0; s < submissionCell.length; s++) if (!otherNames.has(s)) place(grown, s);
+      table = grown;
+    }
+    return slot;
+  }
 
   function unpackSlot(submission: number): string {
     for (let k = 0; k < 4; k++) words[k] = submissionWords.at(4 * submission + k) as number;
