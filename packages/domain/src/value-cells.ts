@@ -56,7 +56,7 @@ export function createValueCells(): ValueCells {
   const cellRevision = createColumn(Int32Array);
   const cellActive = createColumn(Int32Array);
 
-  /** Four words a submission: its id packed (or, for an id that is not a canonical UUID, its index in `otherIds`). */
+  /** Four words a submission: its id packed (zeros for an id that is not a canonical UUID: `otherIds` has it). */
   const submissionWords = createColumn(Int32Array);
   const submissionCell = createColumn(Int32Array);
   const submissionValue = createColumn(Float64Array);
@@ -66,11 +66,11 @@ export function createValueCells(): ValueCells {
   // Open addressing over packed ids: slot + 1 per entry, 0 when empty, at most half full.
   let table = new Int32Array(1024);
   const packed = new Int32Array(4);
-  const hashOf = (w: Int32Array, at: number) => {
-    let h = Math.imul((w[at + 3] as number) ^ 0x9e3779b9, 0x85ebca6b);
-    h = Math.imul(h ^ (w[at + 2] as number) ^ (h >>> 15), 0xc2b2ae35);
-    h = Math.imul(h ^ (w[at + 1] as number) ^ (h >>> 13), 0x27d4eb2f);
-    return (h ^ (w[at] as number) ^ (h >>> 16)) >>> 0;
+  const hashOf = (w: Int32Array) => {
+    let h = Math.imul((w[3] as number) ^ 0x9e3779b9, 0x85ebca6b);
+    h = Math.imul(h ^ (w[2] as number) ^ (h >>> 15), 0xc2b2ae35);
+    h = Math.imul(h ^ (w[1] as number) ^ (h >>> 13), 0x27d4eb2f);
+    return (h ^ (w[0] as number) ^ (h >>> 16)) >>> 0;
   };
   const sameAs = (slot: number) => {
     for (let k = 0; k < 4; k++) if (submissionWords.at(4 * slot + k) !== packed[k]) return false;
@@ -80,7 +80,7 @@ export function createValueCells(): ValueCells {
   const place = (into: Int32Array, slot: number) => {
     for (let k = 0; k < 4; k++) words[k] = submissionWords.at(4 * slot + k) as number;
     const mask = into.length - 1;
-    let i = hashOf(words, 0) & mask;
+    let i = hashOf(words) & mask;
     while (into[i] !== 0) i = (i + 1) & mask;
     into[i] = slot + 1;
   };
@@ -162,7 +162,7 @@ export function createValueCells(): ValueCells {
     }
     packChecked(id, packed);
     const mask = table.length - 1;
-    let i = hashOf(packed, 0) & mask;
+    let i = hashOf(packed) & mask;
     for (let entry = table[i] as number; entry !== 0; entry = table[i] as number) {
       if (sameAs(entry - 1)) return entry - 1;
       i = (i + 1) & mask;

@@ -19,6 +19,10 @@ const logger = createLogger(service ?? 'ledger', data.logLevel).child(bindings);
 // the write lock is held for less time and ingestion's appends wait less.
 const store = getSQLiteEventStore({ path: data.storePath, durability: 'derived' });
 const local = getInProcessBus();
+/** Events read from the store and not yet handled; above MAX_WAITING the reading waits: the log is the buffer. */
+let waiting = 0;
+const MAX_WAITING = 20_000;
+let handled: (() => void) | undefined;
 // After each batch the worker has handled, the state it left: how far scoring is.
 const bus: Bus = {
   publish: local.publish,
@@ -30,6 +34,8 @@ const bus: Bus = {
         try {
           await options.onMessages(messages);
         } finally {
+          waiting -= messages.length;
+          handled?.();
           tell({ kind: 'state', state: worker.state() });
         }
       },
@@ -41,21 +47,25 @@ const worker = createScoringWorker({
   logger,
   ...(data.pageSize ? { pageSize: data.pageSize } : {}),
 });
+let stopped = false;
 // What is appended from now on reaches the worker through the bus; what came before, it catches up on.
 const following = store.subscribe({
   after: (await store.head()).position,
-  onEvents: (events) =>
-    local.publish(
+  onEvents: async (events) => {
+    while (waiting > MAX_WAITING && !stopped) await new Promise<void>((resolve) => (handled = resolve));
+    waiting += events.length;
+    await local.publish(
       topics.events,
       events.map((e) => ({ key: e.streamId, value: e, headers: {} })),
-    ),
+    );
+  },
   onError: (error) => logger.error({ err: error }, 'the scoring thread stopped following the log'),
 });
 
-let stopped = false;
 const stop = async () => {
   if (stopped) return;
   stopped = true;
+  handled?.();
   await following.close();
   await worker.stop();
   await local.close();
