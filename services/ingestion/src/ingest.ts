@@ -18,9 +18,9 @@ import {
   WrongExpectedRevision,
 } from '@ledger/event-store';
 import { invalidInput, type Logger } from '@ledger/http';
-import { v7 as uuidv7 } from 'uuid';
 import { createGroupCommitQueue, type Pending, settle } from './group-commit.ts';
 import { findIdempotencyRecord, idempotencyEvent, idempotencyStream, readRecorded } from './idempotency.ts';
+import { newUuidV7 } from './ids.ts';
 import { createWriteModel } from './write-model.ts';
 
 /** A command as it arrives: a type and an unchecked body. */
@@ -113,7 +113,7 @@ export function createIngestion(deps: {
   newId?: () => string;
 }): Ingestion {
   const { store, logger } = deps;
-  const newId = deps.newId ?? uuidv7;
+  const newId = deps.newId ?? newUuidV7;
   const model = createWriteModel(store);
 
   const replay = async (request: WriteRequest): Promise<WriteOutcome | undefined> => {
