@@ -27,6 +27,8 @@ type Score = Omit<ScoreData, 'computedFrom'>;
  * order — in ~0.4 KB (a unit's scores for every period are kept, ~230,000 at national scale).
  */
 interface LastScore {
+  /** The position of the input it was computed from. */
+  readonly computedFrom: number;
   readonly methodologyVersion: number;
   readonly total: number;
   readonly indicatorsMet: number;
@@ -49,14 +51,22 @@ function lastScores() {
     return keys;
   };
   return {
-    set: (score: Score) => {
+    /**
+     * Records a score computed from the input at `computedFrom`, unless a score computed from a
+     * later input is known: a recorded score can come back through the log after its scorer has
+     * computed a newer one, and must not take its place.
+     */
+    set: (score: Score, computedFrom: number) => {
+      const key = scoreKeyOf(score);
+      if ((scores.get(key)?.computedFrom ?? -1) > computedFrom) return;
       const indicators = listOf(score);
       const { methodologyVersion, total, indicatorsMet, indicatorsTotal } = score;
       const points = new Float64Array(indicators.length);
       indicators.forEach((k, i) => {
         points[i] = score.points[k] as number;
       });
-      scores.set(scoreKeyOf(score), {
+      scores.set(key, {
+        computedFrom,
         methodologyVersion,
         total,
         indicatorsMet,
@@ -105,8 +115,8 @@ export function createScorer(): Scorer {
     if (event.position <= headPosition(index)) return undefined;
     const e = foldRecorded(index, event) as LedgerRecordedEvent;
     if (e.type === SCORE_COMPUTED) {
-      const { computedFrom: _, ...score } = e.data;
-      last.set(score);
+      const { computedFrom, ...score } = e.data;
+      last.set(score, computedFrom);
     }
     return e;
   };
@@ -123,7 +133,7 @@ export function createScorer(): Scorer {
       for (const key of scoresAffectedBy(index, view, input as LedgerRecordedEvent)) {
         const computed = computeScore(view, key);
         if (!computed || last.isLast(computed)) continue;
-        last.set(computed);
+        last.set(computed, input.position);
         const streamId = streams.score(key.methodologyId, key.period, key.unitId);
         requests.push({
           streamId,
