@@ -41,12 +41,7 @@ const bus: Bus = {
       },
     }),
 };
-const worker = createScoringWorker({
-  store,
-  bus,
-  logger,
-  ...(data.pageSize ? { pageSize: data.pageSize } : {}),
-});
+const worker = createScoringWorker({ store, bus, logger });
 let stopped = false;
 // What is appended from now on reaches the worker through the bus; what came before, it catches up on.
 const following = store.subscribe({

@@ -13,7 +13,6 @@ export type ToScoringThread = 'appended' | 'stop';
 
 export interface ScoringThreadData {
   readonly storePath: string;
-  readonly pageSize?: number;
   readonly logLevel: string;
   readonly logBindings: Record<string, unknown>;
 }
@@ -35,7 +34,6 @@ export function createScoringThread(deps: {
   bus: Bus;
   logger: Logger;
   onAppended?: () => void;
-  pageSize?: number;
 }): ScoringWorker {
   const { bus, logger } = deps;
   let state: ScoringState = { name: 'scoring', status: 'starting', checkpoint: 0, scoresRecorded: 0 };
@@ -51,7 +49,6 @@ export function createScoringThread(deps: {
     new Promise<void>((resolve, reject) => {
       const data: ScoringThreadData = {
         storePath: deps.storePath,
-        ...(deps.pageSize ? { pageSize: deps.pageSize } : {}),
         logLevel: logger.level,
         logBindings: logger.bindings(),
       };
