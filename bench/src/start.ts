@@ -28,7 +28,7 @@ export async function allInOneStart(dataset: string): Promise<StartResult> {
   const path = join(dataDir, 'ledger.sqlite');
   copyFileSync(dataset, path);
   const store = getSQLiteEventStore({ path });
-  const head = (await store.head()).position;
+  const { position: head, recordedAt } = await store.head();
   await store.append(
     [
       {
@@ -45,7 +45,7 @@ export async function allInOneStart(dataset: string): Promise<StartResult> {
         ],
       },
     ],
-    { derivedFrom: (await store.head()).recordedAt ?? undefined },
+    { derivedFrom: recordedAt ?? undefined },
   );
   await store.close();
 

@@ -197,11 +197,14 @@ export function evolve(index: LedgerIndex, event: RecordedEvent): void {
  * that cannot be applied throws and leaves the index unchanged.
  */
 export function foldRecorded(index: LedgerIndex, event: RecordedEvent): RecordedEvent {
-  const body = isLedgerEventType(event.type) ? parseEventBody(event.type, event.data) : undefined;
-  const typed = body ? { ...event, ...body } : event;
+  const typed = checkRecorded(event);
   evolve(index, typed);
   return typed;
 }
+
+/** An event as the store returned it, with a ledger event's body checked against its schema (a ZodError if it does not match). */
+export const checkRecorded = (event: RecordedEvent): RecordedEvent =>
+  isLedgerEventType(event.type) ? { ...event, ...parseEventBody(event.type, event.data) } : event;
 
 function applyFact(index: LedgerIndex, e: LedgerRecordedEvent): void {
   const at = e.position;

@@ -1,4 +1,5 @@
 import {
+  checkRecorded,
   computeScore,
   createLedgerIndex,
   foldRecorded,
@@ -7,7 +8,6 @@ import {
   type LedgerIndex,
   type LedgerRecordedEvent,
   noValueDetails,
-  parseEventBody,
   type RecordedEvent,
   type ScoreData,
   scoreKeyOf,
@@ -126,7 +126,7 @@ export function createScorer(): Scorer {
       fold(event);
     },
     score: (event) => {
-      const input = fold(event) ?? typed(event);
+      const input = fold(event) ?? checkRecorded(event);
       if (!isLedgerEventType(input.type) || input.type === SCORE_COMPUTED) return [];
       const view = viewAt(index, input.position);
       const requests: AppendRequest[] = [];
@@ -157,10 +157,6 @@ export function createScorer(): Scorer {
     },
   };
 }
-
-/** An event with its body checked against its schema, as folding gives it. */
-const typed = (event: RecordedEvent): RecordedEvent =>
-  isLedgerEventType(event.type) ? { ...event, ...parseEventBody(event.type, event.data) } : event;
 
 /**
  * The score events a clean run of the scoring logic gives for a log: every input folded in order,
