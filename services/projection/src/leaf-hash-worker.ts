@@ -1,7 +1,7 @@
 /**
  * The thread behind leaf-hashes.ts: reads the SQLite log after a position with its own connection,
  * page by page as the projection does, and posts each page's positions and RFC 9162 leaf hashes,
- * never more than `ahead` pages before the projection has taken them. Following, it then waits to
+ * never more than `ahead` pages beyond what the projection has taken or is waiting for. Following, it then waits to
  * be told that the log has grown, and reads on.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -36,7 +36,10 @@ try {
   for (let from = after; ; ) {
     const page = await store.readAll({ after: from, limit: pageSize });
     if (page.length > 0) {
-      await until(() => credits > 0);
+      // The credits bound how far it hashes ahead of what the projection asked for; a page the
+      // projection is waiting for (up to `grown`) goes at once, or a batch longer than the credits'
+      // pages would wait for acks that come only after it.
+      await until(() => credits > 0 || from < grown);
       credits--;
       post(page);
       from = (page.at(-1) as RecordedEvent).position;

@@ -114,4 +114,31 @@ describe('a catch-up with the log hashed on another thread', () => {
     const alone = await catchUp();
     expect(live).toEqual({ size: alone.size, root: alone.root });
   });
+
+  it('takes a live batch longer than the pages the thread may hash ahead without stalling', async () => {
+    const bus = getInProcessBus();
+    const relay = await startRelay({ store, bus, logger, after: (await store.head()).position });
+    const counted = counting(sqliteLeafHashes(storePath, logger, 7));
+    const projection = createProjection({
+      store,
+      bus,
+      logger,
+      path: join(dir, `projection-${++n}.sqlite`),
+      leafHashesFrom: counted.from,
+    });
+    await projection.start();
+    const caughtUp = { size: projection.tree.size, taken: counted.counter.taken };
+    // One append of 60 events reaches the projection as one batch: nine of the thread's pages of
+    // 7, more than the 4 it may post before the projection takes them.
+    const ingestion = createIngestion({ store, logger });
+    await ingestion.start();
+    await ingestion.execute(write(Array.from({ length: 60 }, (_, i) => submission(i, `${2100 + i}`))));
+    const head = (await store.head()).position;
+    expect(head - caughtUp.size).toBe(60);
+    expect(await projection.waitFor(head, 5_000)).toBe(true);
+    expect(counted.counter.taken - caughtUp.taken).toBe(60);
+    await projection.stop();
+    await relay.close();
+    await bus.close();
+  });
 });
