@@ -201,7 +201,7 @@ export function createIngestion(deps: {
           planned.requests,
           write.recordedAt ? { recordedAt: write.recordedAt } : {},
         );
-        if (!appended.alreadyRecorded) model.appended(planned.requests, appended.events);
+        if (!appended.alreadyRecorded) await model.appended(planned.requests, appended.events);
         return answer(planned, appended.events);
       } catch (error) {
         if (!(error instanceof WrongExpectedRevision) || n >= MAX_ATTEMPTS) throw error;
@@ -232,16 +232,16 @@ export function createIngestion(deps: {
       }
     }
     if (planned.length === 0) return;
+    const requests = planned.flatMap((p) => p.plan.requests);
     let appended: readonly AppendedEvent[];
     try {
-      const requests = planned.flatMap((p) => p.plan.requests);
       appended = (await store.append(requests)).events;
-      model.appended(requests, appended);
     } catch (error) {
       logger.info({ err: error, writes: planned.length }, 'group append refused; recording each write alone');
       for (const { pending } of planned) await settle(pending, executeAlone);
       return;
     }
+    await model.appended(requests, appended);
     let offset = 0;
     for (const { pending, plan: p } of planned) {
       pending.resolve(answer(p, appended.slice(offset, offset + p.requests.length)));

@@ -10,15 +10,34 @@ export interface WriteModel {
   /** Reads the store up to its head; resolves with the position reached. */
   catchUp(): Promise<number>;
   /**
-   * Folds what this process has just appended without reading it back, when it directly follows
-   * what the model has read; otherwise (another writer got in between) the next catchUp reads it.
+   * Folds what this process has just appended without reading it back. What other writers
+   * appended before it (the scoring thread's scores, another process) is read and folded first;
+   * only that is read. It never throws: if that read fails, the model stays where it was and the
+   * next catchUp reads it all (and meets the failure there, before anything is decided).
    */
-  appended(requests: readonly AppendRequest[], events: readonly AppendedEvent[]): void;
+  appended(requests: readonly AppendRequest[], events: readonly AppendedEvent[]): Promise<void>;
 }
 
 export function createWriteModel(store: EventStore, pageSize = 10_000): WriteModel {
   const state = createWriteState();
   let position = 0;
+
+  /** Reads and folds what lies between the model and `first`. */
+  const readUpTo = async (first: number): Promise<void> => {
+    while (position < first - 1) {
+      // Positions grow by at least one per event, so a read of this many never passes `first`
+      // where the store numbers them one by one (SQLite), and stops short of it elsewhere.
+      const limit = Math.min(pageSize, first - 1 - position);
+      const page = await store.readAll({ after: position, limit });
+      for (const e of page) {
+        if (e.position >= first) return;
+        evolveWriteState(state, e.streamId, e);
+        position = e.position;
+      }
+      if (page.length < limit) return;
+    }
+  };
+
   return {
     state,
     catchUp: async () => {
@@ -29,12 +48,18 @@ export function createWriteModel(store: EventStore, pageSize = 10_000): WriteMod
         }
       return position;
     },
-    appended: (requests, events) => {
-      const last = events.at(-1);
-      if (!last || events[0]?.position !== position + 1) return;
+    appended: async (requests, events) => {
+      const first = events[0]?.position;
+      const last = events.at(-1)?.position;
+      if (first === undefined || last === undefined || first <= position) return;
+      try {
+        await readUpTo(first);
+      } catch {
+        return;
+      }
       for (const request of requests)
         for (const e of request.events) evolveWriteState(state, request.streamId, e);
-      position = last.position;
+      position = last;
     },
   };
 }
