@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
+import { type CpuSnapshot, cpuSnapshot, round } from './cpu.ts';
 import { NODE_FLAGS } from './node.ts';
 import {
   COMMUNES,
@@ -99,6 +100,24 @@ export interface HttpResult {
   readonly p99Ms: number;
   readonly non2xx: number;
   readonly errors: number;
+  /**
+   * The server's CPU time (all its threads) per submission accepted, from the start of the load until
+   * it has finished the work the load caused (scoring falls behind under load and catches up after).
+   */
+  readonly serverCpuUsPerSubmission: number;
+}
+
+/** Waits until a process has been nearly idle (< 5 % of a core) for half a second, at most a minute. */
+async function settled(pid: number): Promise<CpuSnapshot> {
+  let last = cpuSnapshot({ server: pid });
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = cpuSnapshot({ server: pid });
+    const busy = ((now.seconds.server ?? 0) - (last.seconds.server ?? 0)) / ((now.at - last.at) / 1000);
+    last = now;
+    if (busy < 0.05) break;
+  }
+  return last;
 }
 
 /**
@@ -116,6 +135,7 @@ export async function httpLoad(
   try {
     const url = `http://127.0.0.1:${port}`;
     await postReferenceData(url);
+    const before = await settled(server.pid as number);
     const load = spawn(
       process.execPath,
       [...NODE_FLAGS, 'bench/src/http-load.ts', url, mode, String(seconds), String(connections)],
@@ -126,7 +146,16 @@ export async function httpLoad(
       out += chunk;
     });
     await once(load, 'exit');
-    return JSON.parse(out.trim().split('\n').at(-1) as string) as HttpResult;
+    const after = await settled(server.pid as number);
+    const result = JSON.parse(out.trim().split('\n').at(-1) as string) as Omit<
+      HttpResult,
+      'serverCpuUsPerSubmission'
+    >;
+    const cpuSeconds = (after.seconds.server ?? 0) - (before.seconds.server ?? 0);
+    return {
+      ...result,
+      serverCpuUsPerSubmission: round((1e6 * cpuSeconds) / (result.eventsPerSecond * seconds)),
+    };
   } finally {
     server.kill('SIGTERM');
     await once(server, 'exit');

@@ -3,17 +3,8 @@
  * recordedAt in the store) → visible (the projection's checkpoint has passed its position, seen by
  * polling the projection's ops endpoint), and produced → visible.
  */
-import {
-  cpuPercent,
-  type MainThreads,
-  ops,
-  readRun,
-  round,
-  seconds,
-  sleep,
-  startLoad,
-  withPipeline,
-} from './kafka-pipeline.ts';
+import { cpuPercent, round } from './cpu.ts';
+import { type MainThreads, ops, readRun, seconds, sleep, startLoad, withPipeline } from './kafka-pipeline.ts';
 import { METHODOLOGY_ID } from './scale-model.ts';
 import { quantile } from './stats.ts';
 import { submissionAt } from './submissions.ts';

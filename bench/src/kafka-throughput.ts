@@ -4,13 +4,11 @@
  * ingestion recorded, and the score events scoring appended for them).
  */
 import { availableParallelism } from 'node:os';
+import { type CpuSnapshot, cpuPercent, round } from './cpu.ts';
 import {
-  type CpuSnapshot,
-  cpuPercent,
   type LoadResult,
   type MainThreads,
   readRun,
-  round,
   seconds,
   sleep,
   startLoad,

@@ -224,6 +224,11 @@ try {
         results.map((r) => num(r, 'p99Ms')),
         'ms',
       );
+      report(
+        `${workload} server CPU time per submission (all threads, until its work is done)`,
+        results.map((r) => num(r, 'serverCpuUsPerSubmission')),
+        'µs',
+      );
     }
   }
 } finally {
