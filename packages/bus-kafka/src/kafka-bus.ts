@@ -13,8 +13,9 @@ import type {
   SASLOptions,
 } from 'kafkajs';
 import kafkajs from 'kafkajs';
+import { keyPartitioner } from './partitioner.ts';
 
-const { Kafka, Partitioners, logLevel: LogLevel } = kafkajs;
+const { Kafka, logLevel: LogLevel } = kafkajs;
 
 /** A pino-like logger: structured fields first, then the message. */
 export interface KafkaBusLogger {
@@ -228,7 +229,7 @@ export function getKafkaBus(options: KafkaBusOptions): KafkaBus {
     kafka.producer({
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: keyPartitioner,
     }),
   );
   const admin = lazily<Admin>(() => kafka.admin());
