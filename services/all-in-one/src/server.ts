@@ -30,7 +30,6 @@ export async function startLedger(config: AllInOneConfig, logger: Logger): Promi
   const bus = getInProcessBus();
 
   const ingestion = createIngestion({ store, logger: logger.child({ module: 'ingestion' }) });
-  await ingestion.start();
   const relay = await startRelay({
     store,
     bus,
@@ -44,15 +43,16 @@ export async function startLedger(config: AllInOneConfig, logger: Logger): Promi
     path: join(dataDir, 'projection.sqlite'),
     leafHashesFrom: sqliteLeafHashes(databasePath, logger),
   });
-  // Scoring runs on its own thread, so that writes and reads on this one do not wait for it; on a
-  // start, it catches up while the projection does.
+  // Scoring runs on its own thread, so that writes and reads on this one do not wait for it.
   const scoring = createScoringThread({
     storePath: databasePath,
     bus,
     logger: logger.child({ module: 'scoring' }),
     onAppended: store.notifyAppended,
   });
-  const started = await Promise.allSettled([projection.start(), scoring.start()]);
+  // On a start, the three catch up at once: scoring's thread folds while this one folds the write
+  // model and the projection (in turns), so both cores work.
+  const started = await Promise.allSettled([ingestion.start(), projection.start(), scoring.start()]);
   const failed = started.find((s) => s.status === 'rejected');
   if (failed) {
     await Promise.allSettled([scoring.stop(), projection.stop()]);
