@@ -17,21 +17,24 @@ export interface GroupCommitQueue<W, R> {
 export function createGroupCommitQueue<W, R>(options: {
   /** Records a group; must settle every write in it. */
   readonly run: (group: readonly Pending<W, R>[]) => Promise<void>;
-  /** Whether `next` may join the group so far; if not, the group closes and `next` opens the following one. */
-  readonly joins: (group: readonly W[], next: W) => boolean;
+  /**
+   * Opens a group's admission: the function it returns is told each write in turn, the first one
+   * included (which always opens the group), and says whether it may join; the first it refuses
+   * closes the group and opens the following one.
+   */
+  readonly admission: () => (next: W) => boolean;
   readonly maxGroup: number;
 }): GroupCommitQueue<W, R> {
   const waiting: Pending<W, R>[] = [];
   let draining = false;
 
   const nextGroup = (): Pending<W, R>[] => {
+    const admits = options.admission();
     const group = [waiting.shift() as Pending<W, R>];
-    const writes = [group[0]?.write as W];
+    admits((group[0] as Pending<W, R>).write);
     while (waiting.length > 0 && group.length < options.maxGroup) {
-      const next = waiting[0] as Pending<W, R>;
-      if (!options.joins(writes, next.write)) break;
+      if (!admits((waiting[0] as Pending<W, R>).write)) break;
       group.push(waiting.shift() as Pending<W, R>);
-      writes.push(next.write);
     }
     return group;
   };

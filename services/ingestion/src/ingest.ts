@@ -91,15 +91,22 @@ interface Write {
 /**
  * Which writes may share an append: not an import that sets recordedAt (it applies to the whole
  * append), and not a second write under an idempotency key already in the group (it must see the
- * first one recorded, to answer from it).
+ * first one recorded, to answer from it). Kept as the group grows, so a group of n costs n checks.
  */
-const joins = (group: readonly Write[], next: Write): boolean =>
-  next.recordedAt === undefined &&
-  group.every(
-    (w) =>
-      w.recordedAt === undefined &&
-      (next.request.idempotencyKey === undefined || w.request.idempotencyKey !== next.request.idempotencyKey),
-  );
+const admission = () => {
+  let opened = false;
+  let importing = false;
+  const keys = new Set<string>();
+  return (next: Write): boolean => {
+    if (opened && (importing || next.recordedAt !== undefined)) return false;
+    const key = next.request.idempotencyKey;
+    if (key !== undefined && keys.has(key)) return false;
+    if (key !== undefined) keys.add(key);
+    importing = next.recordedAt !== undefined;
+    opened = true;
+    return true;
+  };
+};
 
 /** A write decided against the state, ready to append, and how to answer once it is recorded. */
 interface Plan {
@@ -251,7 +258,7 @@ export function createIngestion(deps: {
 
   const queue = createGroupCommitQueue<Write, WriteOutcome>({
     run: executeGroup,
-    joins,
+    admission,
     maxGroup: MAX_GROUP,
   });
 

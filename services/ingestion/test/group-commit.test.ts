@@ -139,6 +139,35 @@ describe('group commit: concurrent writes share one durable append', () => {
     expect(values).toHaveLength(1);
   });
 
+  it('records an import that sets recordedAt in an append of its own, at its time; the writes around it share theirs', async () => {
+    // A clock one millisecond further at each append, so that each import's time is "now" when it is recorded.
+    const start = Date.now() + 60_000;
+    let appends = 0;
+    const clocked = getSQLiteEventStore({ path: join(dir, 'ledger.sqlite'), now: () => start + appends++ });
+    const { store: spied, counter } = counting(clocked);
+    const ingestion = await fresh(spied);
+    const before = (await store.head()).position;
+    const at = (ms: number) => new Date(start + ms).toISOString();
+
+    const outcomes = await Promise.all([
+      ...UNITS.slice(0, 5).map((unitId) => ingestion.execute(submission(unitId))),
+      ingestion.execute({ ...submission('u5'), recordedAt: at(1) }),
+      ingestion.execute({ ...submission('u6'), recordedAt: at(2) }),
+      ...UNITS.slice(7, 12).map((unitId) => ingestion.execute(submission(unitId))),
+    ]);
+    await clocked.close();
+
+    // Five writes, the first import, the second import, five writes: four appends.
+    expect(counter.appends).toBe(4);
+    expect(outcomes.map((o) => o.results[0]?.recordedAt)).toEqual([
+      ...Array(5).fill(at(0)),
+      at(1),
+      at(2),
+      ...Array(5).fill(at(3)),
+    ]);
+    expect((await store.head()).position).toBe(before + 12);
+  });
+
   it('when another writer gets in first, redoes each write alone: only the conflicting one is refused', async () => {
     const otherStore = getSQLiteEventStore({ path: join(dir, 'ledger.sqlite') });
     const other = await fresh(otherStore);
