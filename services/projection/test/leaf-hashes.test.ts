@@ -85,7 +85,8 @@ describe('a catch-up with the log hashed on another thread', () => {
     expect(broken).toEqual({ ...alone, taken: 0 });
   });
 
-  it('follows the log once live: what the bus delivers is hashed on the thread too', async () => {
+  /** A projection live on a relay of the store, hashing on a thread with pages of 7; and an ingestion to write with. */
+  const live = async () => {
     const bus = getInProcessBus();
     const relay = await startRelay({ store, bus, logger, after: (await store.head()).position });
     const counted = counting(sqliteLeafHashes(storePath, logger, 7));
@@ -101,44 +102,37 @@ describe('a catch-up with the log hashed on another thread', () => {
     const caughtUp = { size: projection.tree.size, taken: counted.counter.taken };
     const ingestion = createIngestion({ store, logger });
     await ingestion.start();
+    const stop = async () => {
+      await projection.stop();
+      await relay.close();
+      await bus.close();
+    };
+    return { projection, counted, caughtUp, ingestion, stop };
+  };
+
+  it('follows the log once live: what the bus delivers is hashed on the thread too', async () => {
+    const { projection, counted, caughtUp, ingestion, stop } = await live();
     for (let year = 2060; year < 2070; year++)
       await ingestion.execute(write([submission(70 + (year % 10), `${year}`)]));
     const head = (await store.head()).position;
     expect(await projection.waitFor(head, 5_000)).toBe(true);
     expect(head).toBeGreaterThan(caughtUp.size);
     expect(counted.counter.taken - caughtUp.taken).toBe(head - caughtUp.size);
-    const live = { size: projection.tree.size, root: toBase64(projection.tree.root()) };
-    await projection.stop();
-    await relay.close();
-    await bus.close();
+    const tree = { size: projection.tree.size, root: toBase64(projection.tree.root()) };
+    await stop();
     const alone = await catchUp();
-    expect(live).toEqual({ size: alone.size, root: alone.root });
+    expect(tree).toEqual({ size: alone.size, root: alone.root });
   });
 
   it('takes a live batch longer than the pages the thread may hash ahead without stalling', async () => {
-    const bus = getInProcessBus();
-    const relay = await startRelay({ store, bus, logger, after: (await store.head()).position });
-    const counted = counting(sqliteLeafHashes(storePath, logger, 7));
-    const projection = createProjection({
-      store,
-      bus,
-      logger,
-      path: join(dir, `projection-${++n}.sqlite`),
-      leafHashesFrom: counted.from,
-    });
-    await projection.start();
-    const caughtUp = { size: projection.tree.size, taken: counted.counter.taken };
+    const { projection, counted, caughtUp, ingestion, stop } = await live();
     // One append of 60 events reaches the projection as one batch: nine of the thread's pages of
     // 7, more than the 4 it may post before the projection takes them.
-    const ingestion = createIngestion({ store, logger });
-    await ingestion.start();
     await ingestion.execute(write(Array.from({ length: 60 }, (_, i) => submission(i, `${2100 + i}`))));
     const head = (await store.head()).position;
     expect(head - caughtUp.size).toBe(60);
     expect(await projection.waitFor(head, 5_000)).toBe(true);
     expect(counted.counter.taken - caughtUp.taken).toBe(60);
-    await projection.stop();
-    await relay.close();
-    await bus.close();
+    await stop();
   });
 });
