@@ -125,6 +125,9 @@ export function createIngestion(deps: {
 
   const replay = async (request: WriteRequest): Promise<WriteOutcome | undefined> => {
     if (!request.idempotencyKey) return undefined;
+    // Called with the model level with the store: a key it has never seen is not there (a racing
+    // writer's is refused by the append's expectation on its stream, and then found alone).
+    if (!model.keys.mayHold(idempotencyStream(request.idempotencyKey))) return undefined;
     const record = await findIdempotencyRecord(store, request.idempotencyKey);
     if (!record) return undefined;
     if (record.requestHash !== request.requestHash) throw new IdempotencyKeyReused();

@@ -1,5 +1,7 @@
 import { createWriteState, evolveWriteState, type WriteState } from '@ledger/domain';
 import { type AppendedEvent, type AppendRequest, type EventStore, readPages } from '@ledger/event-store';
+import { IDEMPOTENCY_KEY_RECORDED } from './idempotency.ts';
+import { createKeyFilter, type KeyFilter } from './key-filter.ts';
 
 /**
  * The latest state commands are decided against, kept level with the store by reading what was
@@ -7,6 +9,8 @@ import { type AppendedEvent, type AppendRequest, type EventStore, readPages } fr
  */
 export interface WriteModel {
   readonly state: WriteState;
+  /** The idempotency streams the model has seen (or may have): a key outside it needs no lookup. */
+  readonly keys: Pick<KeyFilter, 'mayHold'>;
   /** Reads the store up to its head; resolves with the position reached. */
   catchUp(): Promise<number>;
   /**
@@ -20,7 +24,12 @@ export interface WriteModel {
 
 export function createWriteModel(store: EventStore, pageSize = 10_000): WriteModel {
   const state = createWriteState();
+  const keys = createKeyFilter();
   let position = 0;
+  const fold = (streamId: string, e: { type: string; data: unknown }) => {
+    evolveWriteState(state, streamId, e);
+    if (e.type === IDEMPOTENCY_KEY_RECORDED) keys.add(streamId);
+  };
 
   /** Reads and folds what lies between the model and `first`. */
   const readUpTo = async (first: number): Promise<void> => {
@@ -31,7 +40,7 @@ export function createWriteModel(store: EventStore, pageSize = 10_000): WriteMod
       const page = await store.readAll({ after: position, limit });
       for (const e of page) {
         if (e.position >= first) return;
-        evolveWriteState(state, e.streamId, e);
+        fold(e.streamId, e);
         position = e.position;
       }
       if (page.length < limit) return;
@@ -40,10 +49,11 @@ export function createWriteModel(store: EventStore, pageSize = 10_000): WriteMod
 
   return {
     state,
+    keys,
     catchUp: async () => {
       for await (const events of readPages(store, position, pageSize))
         for (const e of events) {
-          evolveWriteState(state, e.streamId, e);
+          fold(e.streamId, e);
           position = e.position;
         }
       return position;
@@ -57,8 +67,7 @@ export function createWriteModel(store: EventStore, pageSize = 10_000): WriteMod
       } catch {
         return;
       }
-      for (const request of requests)
-        for (const e of request.events) evolveWriteState(state, request.streamId, e);
+      for (const request of requests) for (const e of request.events) fold(request.streamId, e);
       position = last;
     },
   };
