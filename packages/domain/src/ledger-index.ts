@@ -52,6 +52,11 @@ export interface LedgerIndex {
   readonly valueDetails: ValueDetails;
   /** Indicators that have a unit's own target for some period (derived from `targets`). */
   readonly unitTargetIndicators: Set<string>;
+  /**
+   * The general targets' histories by indicator and period (derived from `targets`, the same
+   * arrays): the lookup a score makes for each of its indicators, without building a key.
+   */
+  readonly generalTargets: Map<string, Map<Period, History<Target>>>;
   /** Every unit that has ever had a parent, by parent (derived from `units`): rankings under a parent start here. */
   readonly unitsByParent: Map<string, Set<string>>;
   /** When set, every version recorded is also pushed here, for a projection to persist. */
@@ -112,6 +117,12 @@ export function restoreVersion(index: LedgerIndex, version: FactVersion): void {
   if (kind === 'units')
     for (const { parentId } of (value as Unit).names) if (parentId) addTo(index.unitsByParent, parentId, key);
   record(map, key, position, value);
+  if (kind === 'targets' && (value as Target).unitId === null) {
+    const { indicator, period } = value as Target;
+    const byPeriod = index.generalTargets.get(indicator) ?? new Map<Period, History<Target>>();
+    index.generalTargets.set(indicator, byPeriod);
+    if (!byPeriod.has(period)) byPeriod.set(period, index.targets.get(key) as History<Target>);
+  }
 }
 
 /** Restores a value version (see `valueKey`) from its number and submission id; null, null: a retraction. */
@@ -150,6 +161,7 @@ export const createLedgerIndex = (valueDetails: ValueDetails = inMemoryValueDeta
   valueDetails,
   unitsByParent: new Map(),
   unitTargetIndicators: new Set(),
+  generalTargets: new Map(),
 });
 
 export const targetKey = (indicator: string, period: Period, unitId: string | null) =>

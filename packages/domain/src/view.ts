@@ -37,11 +37,13 @@ export function positionAsOf(index: LedgerIndex, instantMs: number): number {
 }
 
 export function viewAt(index: LedgerIndex, position: number = headPosition(index)): LedgerView {
-  const targetAt = (indicator: string, period: Period, unitId: string | null) =>
+  const targetAt = (indicator: string, period: Period, unitId: string | null) => {
+    if (unitId === null) return versionAt(index.generalTargets.get(indicator)?.get(period), position);
     // Most indicators have only general targets: skip the unit's own lookup when none exists.
-    unitId !== null && !index.unitTargetIndicators.has(indicator)
-      ? undefined
-      : versionAt(index.targets.get(targetKey(indicator, period, unitId)), position);
+    return index.unitTargetIndicators.has(indicator)
+      ? versionAt(index.targets.get(targetKey(indicator, period, unitId)), position)
+      : undefined;
+  };
   return {
     position,
     unit: (unitId) => versionAt(index.units.get(unitId), position),
