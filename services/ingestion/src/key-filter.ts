@@ -43,13 +43,16 @@ export function createKeyFilter(firstCapacity = 1 << 16): KeyFilter {
     }
     return out;
   };
-  const holds = (g: Generation, of: readonly number[]): boolean => {
-    const size = g.bits.length * 32;
-    return of.every((p) => {
-      const bit = p % size;
-      return ((g.bits[bit >>> 5] as number) & (1 << (bit & 31))) !== 0;
-    });
+  /** The word of a generation's bits that a probe falls in, and the probe's bit in it. */
+  const bitOf = (g: Generation, probe: number): [word: number, mask: number] => {
+    const bit = probe % (g.bits.length * 32);
+    return [bit >>> 5, 1 << (bit & 31)];
   };
+  const holds = (g: Generation, of: readonly number[]): boolean =>
+    of.every((p) => {
+      const [word, mask] = bitOf(g, p);
+      return ((g.bits[word] as number) & mask) !== 0;
+    });
 
   return {
     add: (streamId) => {
@@ -60,10 +63,9 @@ export function createKeyFilter(firstCapacity = 1 << 16): KeyFilter {
         g = generation(g ? 2 * g.capacity : firstCapacity);
         generations.push(g);
       }
-      const size = g.bits.length * 32;
       for (const p of of) {
-        const bit = p % size;
-        g.bits[bit >>> 5] = (g.bits[bit >>> 5] as number) | (1 << (bit & 31));
+        const [word, mask] = bitOf(g, p);
+        g.bits[word] = (g.bits[word] as number) | mask;
       }
       g.count++;
     },

@@ -1,5 +1,5 @@
 import { createWriteState, evolveWriteState, type WriteState } from '@ledger/domain';
-import { type AppendedEvent, type AppendRequest, type EventStore, readPages } from '@ledger/event-store';
+import type { AppendedEvent, AppendRequest, EventStore } from '@ledger/event-store';
 import { IDEMPOTENCY_KEY_RECORDED } from './idempotency.ts';
 import { createKeyFilter, type KeyFilter } from './key-filter.ts';
 
@@ -31,7 +31,7 @@ export function createWriteModel(store: EventStore, pageSize = 10_000): WriteMod
     if (e.type === IDEMPOTENCY_KEY_RECORDED) keys.add(streamId);
   };
 
-  /** Reads and folds what lies between the model and `first`. */
+  /** Reads and folds what lies between the model and `first` (the head, for Infinity). */
   const readUpTo = async (first: number): Promise<void> => {
     while (position < first - 1) {
       // Positions grow by at least one per event, so a read of this many never passes `first`
@@ -51,11 +51,7 @@ export function createWriteModel(store: EventStore, pageSize = 10_000): WriteMod
     state,
     keys,
     catchUp: async () => {
-      for await (const events of readPages(store, position, pageSize))
-        for (const e of events) {
-          fold(e.streamId, e);
-          position = e.position;
-        }
+      await readUpTo(Number.POSITIVE_INFINITY);
       return position;
     },
     appended: async (requests, events) => {

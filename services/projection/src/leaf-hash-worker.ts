@@ -1,8 +1,8 @@
 /**
  * The thread behind leaf-hashes.ts: reads the SQLite log after a position with its own connection,
  * page by page as the projection does, and posts each page's positions and RFC 9162 leaf hashes,
- * never more than `ahead` pages beyond what the projection has taken or is waiting for. Following, it then waits to
- * be told that the log has grown, and reads on.
+ * never more than `ahead` pages beyond what the projection has taken or is waiting for. Following,
+ * it then waits to be told that the log has grown, and reads on.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RecordedEvent } from '@ledger/domain';
