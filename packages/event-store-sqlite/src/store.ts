@@ -22,6 +22,7 @@ import {
 import { appendedOf, flatten, type PendingEvent, type RecordedRef } from './append.ts';
 import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from './rows.ts';
 import { prepareDatabase } from './schema.ts';
+import { createWalSync, type SyncFile } from './wal-sync.ts';
 
 export interface SQLiteEventStoreOptions {
   /** file path, or ':memory:' */
@@ -37,8 +38,14 @@ export interface SQLiteEventStoreOptions {
    * checkpoint): its commits are not fsynced, so a power loss may drop its last ones, which it then
    * records again. It never drops a commit another connection's 'full' commit came after: that
    * fsync writes the WAL up to there.
+   *
+   * The subscriptions of a 'full' store deliver only what is on disk: before handing over events
+   * that its own commits have not synced (another connection's 'derived' ones), they sync the WAL,
+   * off the JavaScript thread. So nothing relayed or projected from the log can get ahead of it.
    */
   durability?: 'full' | 'derived';
+  /** How a 'full' store's subscriptions sync the WAL; defaults to fsync on libuv's thread pool. Tests observe it. */
+  syncFile?: SyncFile;
 }
 
 export interface SQLiteEventStore extends EventStore {
@@ -69,6 +76,12 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): SQLiteEve
     db.close();
     throw error;
   }
+  const walSync =
+    options.durability !== 'derived' && path !== ':memory:'
+      ? createWalSync(`${path}-wal`, options.syncFile)
+      : undefined;
+  /** The last position this connection knows to be on disk: its own durable commits, and what it synced. */
+  let syncedThrough = 0;
 
   const statements = {
     head: db.prepare('SELECT position, recorded_at FROM events ORDER BY position DESC LIMIT 1'),
@@ -98,6 +111,17 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): SQLiteEve
 
   const readAfter = (after: number, limit: number): RecordedEvent[] =>
     (statements.readAll.all(after, limit) as unknown as EventRow[]).map(toRecordedEvent);
+
+  /** What subscriptions deliver: events on disk, after syncing the WAL if this connection did not write them all. */
+  const readDurable = async (after: number, limit: number): Promise<RecordedEvent[]> => {
+    const events = readAfter(after, limit);
+    const last = events.at(-1)?.position ?? 0;
+    if (walSync && last > syncedThrough) {
+      await walSync.sync();
+      syncedThrough = Math.max(syncedThrough, last);
+    }
+    return events;
+  };
 
   /** The original events if the whole call is a retry; throws `refusal` if it is simply refused. */
   const retriedOrRefuse = (pending: readonly PendingEvent[], refusal: unknown): AppendedEvent[] => {
@@ -187,7 +211,10 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): SQLiteEve
       if (db.isTransaction) db.exec('ROLLBACK');
       throw error;
     }
-    if (!result.alreadyRecorded) signal.emit(APPENDED);
+    if (!result.alreadyRecorded) {
+      if (walSync) syncedThrough = Math.max(syncedThrough, result.events.at(-1)?.position ?? 0);
+      signal.emit(APPENDED);
+    }
     return result;
   };
 
@@ -224,7 +251,7 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): SQLiteEve
 
     subscribe: (subscribeOptions) => {
       assertOpen();
-      const subscription = startSubscription({ read: readAfter, signal, pollIntervalMs }, subscribeOptions);
+      const subscription = startSubscription({ read: readDurable, signal, pollIntervalMs }, subscribeOptions);
       const tracked: Subscription = {
         close: async () => {
           subscriptions.delete(tracked);
@@ -239,6 +266,7 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): SQLiteEve
       if (closed) return;
       closed = true;
       await Promise.all([...subscriptions].map((subscription) => subscription.close()));
+      await walSync?.close();
       db.close();
     },
   };

@@ -109,7 +109,10 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
-/** Where a consumer keeps how far it got, when that cannot live beside its effect. */
+/**
+ * Where a consumer keeps how far it got, when that cannot live beside its effect. The last saves
+ * may be lost to a power loss: consumers are at least once and skip what they already have.
+ */
 export interface Checkpoints {
   /** The position saved under `name`, 0 if none. */
   load(name: string): Promise<number>;

@@ -10,7 +10,7 @@ import {
 } from '@ledger/domain';
 import { type EventStore, readPages } from '@ledger/event-store';
 import type { Logger } from '@ledger/http';
-import { eventLeafHash, type MerkleTree } from '@ledger/transparency-log';
+import { bytesEqual, eventLeafHash, type MerkleTree } from '@ledger/transparency-log';
 import type { LeafHashesAhead, LeafHashesFrom } from './leaf-hashes.ts';
 import { type LogEntry, openReadModelDb, type ReadModelDb } from './read-model-db.ts';
 
@@ -200,6 +200,40 @@ export function createProjection(deps: {
     }
   };
 
+  /**
+   * Why a loaded read model is not a prefix of the log, if it is not: its last event must be the
+   * log's event at that position. It is not when the log was restored from an older backup, or
+   * when a power loss took the log's last commits but not the read model's.
+   */
+  const disagreementWithLog = async (gen: Omit<Generation, 'db'>): Promise<string | undefined> => {
+    const checkpoint = headPosition(gen.index);
+    if (checkpoint === 0) return undefined;
+    const [event] = await store.readAll({ after: checkpoint - 1, limit: 1 });
+    if (event?.position !== checkpoint) return `the log has no event at position ${checkpoint}`;
+    if (!bytesEqual(eventLeafHash(event), gen.tree.leafHash(gen.tree.size - 1)))
+      return `the log's event at position ${checkpoint} is not the one the read model applied`;
+    return undefined;
+  };
+
+  /** Opens the persisted read model, or a new one in its place if it disagrees with the log. */
+  const openCurrent = async (): Promise<Generation> => {
+    const db = openReadModelDb(path);
+    const loaded = db.load();
+    const disagreement = await disagreementWithLog(loaded);
+    if (disagreement === undefined) {
+      logger.info({ checkpoint: loaded.checkpoint, path }, 'read model loaded');
+      return { index: loaded.index, tree: loaded.tree, db };
+    }
+    logger.warn(
+      { checkpoint: loaded.checkpoint, path, reason: disagreement },
+      'read model dropped: it does not match the log; rebuilding it from the log',
+    );
+    db.close();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+    const fresh = openReadModelDb(path);
+    return { ...fresh.load(), db: fresh };
+  };
+
   const recordedAtOf = (index: LedgerIndex, position: number) => {
     const ms = index.recordedAtMs.at(lastAtOrBefore(index.positions, position));
     return ms === undefined ? null : new Date(ms).toISOString();
@@ -271,10 +305,7 @@ export function createProjection(deps: {
       };
     },
     start: async () => {
-      const db = openReadModelDb(path);
-      const loaded = db.load();
-      current = { index: loaded.index, tree: loaded.tree, db };
-      logger.info({ checkpoint: loaded.checkpoint, path }, 'read model loaded');
+      current = await openCurrent();
       status = 'catching-up';
       // Subscribe first so nothing published during the catch-up is missed; duplicates are skipped.
       const buffered: RecordedEvent[] = [];
