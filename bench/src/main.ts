@@ -149,6 +149,16 @@ try {
         results.map((r) => num(r, 'peakRssMiB')),
         'MiB',
       );
+      report(
+        `2″ all-in-one restart (read model kept), ${n} events`,
+        results.map((r) => num(r, 'restartSeconds')),
+        's',
+      );
+      report(
+        `2″ all-in-one restart peak RSS, ${n} events`,
+        results.map((r) => num(r, 'restartPeakRssMiB')),
+        'MiB',
+      );
     } else if (workload === 'kafka-throughput') {
       const what = `4 Kafka, ${kafkaSubmissions.toLocaleString('en-US')} submissions`;
       report(
