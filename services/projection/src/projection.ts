@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import { type Bus, type Consumer, topics } from '@ledger/bus';
 import {
   type FactVersion,
@@ -12,7 +11,7 @@ import { type EventStore, readPages } from '@ledger/event-store';
 import type { Logger } from '@ledger/http';
 import { bytesEqual, eventLeafHash, type MerkleTree } from '@ledger/transparency-log';
 import type { LeafHashesAhead, LeafHashesFrom } from './leaf-hashes.ts';
-import { type LogEntry, openReadModelDb, type ReadModelDb } from './read-model-db.ts';
+import { type LogEntry, openReadModelDb, type ReadModelDb, removeReadModel } from './read-model-db.ts';
 
 export type ProjectionStatus = 'starting' | 'catching-up' | 'live' | 'failed' | 'stopped';
 
@@ -229,7 +228,7 @@ export function createProjection(deps: {
       'read model dropped: it does not match the log; rebuilding it from the log',
     );
     db.close();
-    for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+    removeReadModel(path);
     const fresh = openReadModelDb(path);
     return { ...fresh.load(), db: fresh };
   };
@@ -241,7 +240,7 @@ export function createProjection(deps: {
 
   const runRebuild = async () => {
     const nextPath = `${path}.rebuild`;
-    for (const suffix of ['', '-wal', '-shm']) rmSync(nextPath + suffix, { force: true });
+    removeReadModel(nextPath);
     const db = openReadModelDb(nextPath);
     const next: Generation = { ...db.load(), db };
     const started = Date.now();

@@ -137,6 +137,11 @@ export function openReadModelDb(path: string): ReadModelDb {
   };
 }
 
+/** Deletes a read model's file with its WAL and shared-memory files; what is not there is skipped. */
+export function removeReadModel(path: string): void {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+}
+
 /** Opens the file, dropping what another schema version wrote, and creates the tables. */
 function openFile(path: string): DatabaseSync {
   const db = new DatabaseSync(path);
