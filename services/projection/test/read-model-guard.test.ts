@@ -33,7 +33,9 @@ describe('a persisted read model that is not a prefix of the log is dropped and 
     const ingestion = createIngestion({ store, logger });
     await ingestion.start();
     await ingestion.execute(write([...REFERENCE, submission(80)]));
-    new DatabaseSync(ledger).exec(`VACUUM INTO '${backup}'`);
+    const copy = new DatabaseSync(ledger);
+    copy.exec(`VACUUM INTO '${backup}'`);
+    copy.close();
     await ingestion.execute(write([submission(90, '2024')]));
     await ingestion.execute(write([submission(95, '2025')]));
     const projection = createProjection({ store, bus: getInProcessBus(), logger, path: readModel });
