@@ -3,6 +3,7 @@
  * recordedAt in the store) → visible (the projection's checkpoint has passed its position, seen by
  * polling the projection's ops endpoint), and produced → visible.
  */
+import { streams } from '@ledger/domain';
 import { cpuPercent, round } from './cpu.ts';
 import { type MainThreads, ops, readRun, seconds, sleep, startLoad, withPipeline } from './kafka-pipeline.ts';
 import { METHODOLOGY_ID } from './scale-model.ts';
@@ -103,7 +104,7 @@ export async function kafkaFreshness(
       const base = { n, ...s, live: false };
       await sleep(Math.max(0, spawnedAt + (1000 * n) / rate - Date.now()));
       const deadline = Date.now() + durationSeconds * 1000 + drainMs;
-      const stream = `value:${s.unitId}:${s.indicator}:${s.period}`;
+      const stream = streams.value(s.unitId, s.indicator, s.period);
       let position: number | undefined;
       while (position === undefined) {
         position = (await p.store.readStream(stream))[0]?.position;

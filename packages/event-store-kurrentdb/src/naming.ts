@@ -2,7 +2,7 @@
  * How the ledger's streams and the adapter's own bookkeeping streams are named in KurrentDB, and the
  * server-side filter that selects exactly the ledger's events (plus the clock) from `$all`.
  *
- * - A ledger stream keeps its name (`unit:752`, `value:752:satisfaction:2024`, `score:…`,
+ * - A ledger stream keeps its name (`unit:752`, `value:2024:752:satisfaction`, `score:…`,
  *   `checkpoint:scoring`, `idempotency:…`), prefixed by the store's namespace if it has one.
  * - The adapter's bookkeeping streams start with `_ledger-`: `_ledger-clock` (one event per append)
  *   and `_ledger-event-<eventId>` (one marker per recorded event, for exact idempotency).

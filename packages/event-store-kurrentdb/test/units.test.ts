@@ -222,7 +222,7 @@ describe('naming and the server-side filter', () => {
       const filter = new RegExp(n.allFilterRegex);
       for (const stream of [
         'unit:752',
-        'value:752:satisfaction:2024',
+        'value:2024:752:satisfaction',
         'score:m:2024:752',
         'checkpoint:scoring',
       ]) {

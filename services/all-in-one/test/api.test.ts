@@ -27,7 +27,7 @@ describe('HTTP API of the all-in-one ledger', () => {
     expect(reply.body).toMatchObject({
       type: 'ledger.value-submitted.v1',
       recordedAt: '2024-01-10T02:00:00.000Z',
-      streamId: 'value:747:on-time:2023',
+      streamId: 'value:2023:747:on-time',
       revision: 0,
     });
     expect(reply.body.eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);

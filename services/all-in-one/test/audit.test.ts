@@ -97,7 +97,7 @@ describe('auditing the demo ledger', () => {
     const tampered = new DatabaseSync(copy);
     const row = tampered
       .prepare(
-        "SELECT position, data FROM events WHERE type = 'ledger.value-submitted.v1' AND stream_id = 'value:754:satisfaction:2023'",
+        "SELECT position, data FROM events WHERE type = 'ledger.value-submitted.v1' AND stream_id = 'value:2023:754:satisfaction'",
       )
       .get() as { position: number; data: string };
     tampered

@@ -47,7 +47,7 @@ describe('projection operations', () => {
     const bad = uuidv7();
     await writer.append([
       {
-        streamId: 'value:77:on-time:2023',
+        streamId: 'value:2023:77:on-time',
         expectedRevision: 'any',
         events: [
           {
