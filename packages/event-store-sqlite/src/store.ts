@@ -134,42 +134,47 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): SQLiteEve
     return original;
   };
 
-  /** Runs inside the write transaction. Returns the events and whether they were already there. */
+  /**
+   * Runs inside the write transaction: checks expected revisions, then inserts. With `probeAll`
+   * false, a request that expects a new stream ('no_stream' or -1) skips the lookup of its stream's
+   * revision, and the UNIQUE (stream_id, revision) index refuses the insert if the stream exists:
+   * most appends open new streams, and the lookup was an eighth of an append. Any refusal then
+   * answers 'probe', and the append is decided again with every stream looked up, so refusals and
+   * retries are answered exactly as if nothing had been skipped.
+   */
   const write = (
     requests: readonly AppendRequest[],
     pending: readonly PendingEvent[],
-    requestedAt: string | undefined,
-    derivedFrom: string | undefined,
-  ): AppendResult => {
-    const head = readHead();
-    const time = assignRecordedAt({
-      latest: head?.recorded_at ?? null,
-      nowMs: now(),
-      requestedAt,
-      derivedFrom,
-    });
-    if (time.conflict) return { events: retriedOrRefuse(pending, time.conflict), alreadyRecorded: true };
-    const { recordedAt } = time;
-
+    recordedAt: string,
+    head: number,
+    probeAll: boolean,
+  ): { readonly events: AppendedEvent[] } | { readonly refusal: unknown } | 'probe' => {
+    let skipped = false;
     // Revision of each event, checking expected revisions against the stream as earlier requests left it.
     const revisions: number[] = [];
     const streamRevisions = new Map<string, number>();
     for (const request of requests) {
       let revision = streamRevisions.get(request.streamId);
       if (revision === undefined) {
-        const row = statements.streamRevision.get(request.streamId) as { revision: number | null };
-        revision = row.revision ?? -1;
+        const expected = request.expectedRevision;
+        if (!probeAll && (expected === 'no_stream' || expected === -1)) {
+          skipped = true;
+          revision = -1;
+        } else {
+          const row = statements.streamRevision.get(request.streamId) as { revision: number | null };
+          revision = row.revision ?? -1;
+        }
       }
       if (!satisfies(request.expectedRevision, revision)) {
-        const refusal = new WrongExpectedRevision(request.streamId, request.expectedRevision, revision);
-        return { events: retriedOrRefuse(pending, refusal), alreadyRecorded: true };
+        if (skipped) return 'probe';
+        return { refusal: new WrongExpectedRevision(request.streamId, request.expectedRevision, revision) };
       }
       for (let i = 0; i < request.events.length; i++) revisions.push(++revision);
       streamRevisions.set(request.streamId, revision);
     }
 
     // Retries are rare, so rather than look every event id up first, let the UNIQUE index find them.
-    let position = head?.position ?? 0;
+    let position = head;
     const events: AppendedEvent[] = new Array(pending.length);
     try {
       for (let i = 0; i < pending.length; i++) {
@@ -191,31 +196,53 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): SQLiteEve
       }
     } catch (error) {
       if ((error as { errcode?: unknown }).errcode !== SQLITE_CONSTRAINT_UNIQUE) throw error;
-      return { events: retriedOrRefuse(pending, error), alreadyRecorded: true };
+      return skipped ? 'probe' : { refusal: error };
     }
-    return { events, alreadyRecorded: false };
+    return { events };
   };
 
-  const append = (requests: readonly AppendRequest[], appendOptions?: AppendOptions): AppendResult => {
-    assertOpen();
-    const { requestedAt, derivedFrom } = normalizeAppendOptions(appendOptions);
-    const pending = flatten(requests);
-    if (pending.length === 0) return { events: [], alreadyRecorded: false };
-
+  /** One write transaction: the events it committed, or the refusal it rolled back. */
+  const transact = (
+    requests: readonly AppendRequest[],
+    pending: readonly PendingEvent[],
+    { requestedAt, derivedFrom }: ReturnType<typeof normalizeAppendOptions>,
+    probeAll: boolean,
+  ): ReturnType<typeof write> => {
     db.exec('BEGIN IMMEDIATE');
-    let result: AppendResult;
     try {
-      result = write(requests, pending, requestedAt, derivedFrom);
-      db.exec(result.alreadyRecorded ? 'ROLLBACK' : 'COMMIT');
+      const head = readHead();
+      const time = assignRecordedAt({
+        latest: head?.recorded_at ?? null,
+        nowMs: now(),
+        requestedAt,
+        derivedFrom,
+      });
+      const written = time.conflict
+        ? { refusal: time.conflict }
+        : write(requests, pending, time.recordedAt, head?.position ?? 0, probeAll);
+      db.exec(typeof written === 'object' && 'events' in written ? 'COMMIT' : 'ROLLBACK');
+      return written;
     } catch (error) {
       if (db.isTransaction) db.exec('ROLLBACK');
       throw error;
     }
-    if (!result.alreadyRecorded) {
-      if (walSync) syncedThrough = Math.max(syncedThrough, result.events.at(-1)?.position ?? 0);
-      signal.emit(APPENDED);
-    }
-    return result;
+  };
+
+  const append = (requests: readonly AppendRequest[], appendOptions?: AppendOptions): AppendResult => {
+    assertOpen();
+    const options = normalizeAppendOptions(appendOptions);
+    const pending = flatten(requests);
+    if (pending.length === 0) return { events: [], alreadyRecorded: false };
+
+    let written = transact(requests, pending, options, false);
+    if (written === 'probe') written = transact(requests, pending, options, true);
+    if (written === 'probe') throw new Error('unreachable: a fully checked append asked to be checked again');
+    // Refused: what the log holds under the call's event ids, now that this call's own rows are rolled back.
+    if ('refusal' in written)
+      return { events: retriedOrRefuse(pending, written.refusal), alreadyRecorded: true };
+    if (walSync) syncedThrough = Math.max(syncedThrough, written.events.at(-1)?.position ?? 0);
+    signal.emit(APPENDED);
+    return { events: written.events, alreadyRecorded: false };
   };
 
   return {

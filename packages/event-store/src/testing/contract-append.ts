@@ -143,6 +143,29 @@ export function appendContract(fixture: () => ContractHarness): void {
       expect(await store.readStream(existing)).toHaveLength(1);
     });
 
+    it('the first request whose expectation fails is named, even when a later one fails too', async () => {
+      const { store } = fixture();
+      const existing = newStreamId();
+      await store.append([request(existing, 'no_stream', [newEvent()])]);
+      const fresh = newStreamId();
+      const missing = newStreamId();
+
+      for (const expected of ['no_stream', -1] as const) {
+        const error = await expectRefusedAndNothingWritten(
+          store,
+          () =>
+            store.append([
+              request(fresh, expected, [newEvent()]),
+              request(existing, expected, [newEvent()]),
+              request(missing, 'exists', [newEvent()]),
+            ]),
+          WrongExpectedRevision,
+        );
+        expectWrongRevision(error, existing, expected, 0);
+      }
+      expect(await store.readStream(fresh)).toEqual([]);
+    });
+
     it('a call may append to the same stream twice, checked against what the call wrote so far', async () => {
       const { store } = fixture();
       const stream = newStreamId();
@@ -306,6 +329,7 @@ export function appendContract(fixture: () => ContractHarness): void {
         DuplicateEventId,
       );
       expect(before.eventId).toBe(recorded.eventId);
+      expect(before.message).toMatch(/other events of this append are not/);
     });
 
     it('an event id recorded in another stream is refused with DuplicateEventId', async () => {
