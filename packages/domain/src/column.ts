@@ -3,11 +3,14 @@
  * Int32Array), never copied once a chunk is full, and outside the JavaScript heap, so a column of
  * ten million entries neither weighs on the garbage collector nor doubles its size while growing.
  */
-export interface Column {
+export interface AppendOnlyColumn {
   readonly length: number;
   /** The entry at `i`; a negative `i` counts from the end, as `Array.prototype.at`. */
   at(i: number): number | undefined;
   push(value: number): void;
+}
+
+export interface Column extends AppendOnlyColumn {
   /** Replaces the entry at `i` (0 ≤ i < length). */
   set(i: number, value: number): void;
 }
@@ -45,6 +48,46 @@ export function createColumn(Type: Float64ArrayConstructor | Int32ArrayConstruct
     set(i, value) {
       if (!(i >= 0 && i < length)) throw new RangeError(`no entry ${i} in a column of ${length}`);
       (chunks[i >>> CHUNK_BITS] as Float64Array)[i & MASK] = value;
+    },
+  };
+}
+
+/**
+ * A column kept as runs: an entry equal to the previous one plus `step` extends the run and costs
+ * nothing; any other starts a run (12 bytes). The log's positions (step 1) are consecutive, so they
+ * are one run; its instants (step 0) are one run per append, because the events of an append share
+ * their recordedAt. At 10 M events that is kilobytes instead of the 160 MB of two plain columns.
+ * `at` is a binary search over the runs, except for the last entry, which is kept.
+ */
+export function createRunColumn(step: 0 | 1): AppendOnlyColumn {
+  const starts = createColumn(Int32Array);
+  const firsts = createColumn(Float64Array);
+  let length = 0;
+  let last = Number.NaN;
+  return {
+    get length() {
+      return length;
+    },
+    at(i) {
+      const k = i < 0 ? length + i : i;
+      if (!(k >= 0 && k < length)) return undefined;
+      if (k === length - 1) return last;
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >>> 1;
+        if ((starts.at(mid) as number) <= k) lo = mid;
+        else hi = mid - 1;
+      }
+      return (firsts.at(lo) as number) + step * (k - (starts.at(lo) as number));
+    },
+    push(value) {
+      if (length === 0 || value !== last + step) {
+        starts.push(length);
+        firsts.push(value);
+      }
+      last = value;
+      length++;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { type Column, createColumn } from './column.ts';
+import { type AppendOnlyColumn, createRunColumn } from './column.ts';
 import type { RecordedEvent } from './envelope.ts';
 import { isLedgerEventType, type LedgerEventBody, parseEventBody } from './events.ts';
 import type { EventRef, Indicator, Methodology, Target, Unit, Value } from './facts.ts';
@@ -41,8 +41,8 @@ export const noValueDetails = (): ValueDetails => ({
  */
 export interface LedgerIndex {
   /** Position and recordedAt (epoch ms) of every event folded, in log order. */
-  readonly positions: Column;
-  readonly recordedAtMs: Column;
+  readonly positions: AppendOnlyColumn;
+  readonly recordedAtMs: AppendOnlyColumn;
   readonly units: Map<string, History<Unit>>;
   readonly indicators: Map<string, History<Indicator>>;
   readonly methodologies: Map<string, History<Methodology>>;
@@ -151,8 +151,8 @@ export function restoreLogEntry(index: LedgerIndex, position: number, recordedAt
 export type LedgerRecordedEvent = RecordedEvent & LedgerEventBody;
 
 export const createLedgerIndex = (valueDetails: ValueDetails = inMemoryValueDetails()): LedgerIndex => ({
-  positions: createColumn(),
-  recordedAtMs: createColumn(),
+  positions: createRunColumn(1),
+  recordedAtMs: createRunColumn(0),
   units: new Map(),
   indicators: new Map(),
   methodologies: new Map(),
