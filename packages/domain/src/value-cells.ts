@@ -1,4 +1,5 @@
 import { createColumn } from './column.ts';
+import { createIndicatorRows } from './indicator-rows.ts';
 import { isCanonicalUuid, packChecked, unpackUuid } from './packed-uuid.ts';
 
 /**
@@ -48,8 +49,8 @@ export function createValueCells(): ValueCells {
   const units = interned();
   const indicators = interned();
   const periods = interned();
-  /** Unit → period → cell per indicator id (NONE: none yet). */
-  const cells = new Map<number, Map<number, Int32Array>>();
+  /** The cell of each unit's indicator for each period (NONE: none yet). */
+  const cells = createIndicatorRows<number, number>();
   const cellUnit = createColumn(Int32Array);
   const cellIndicator = createColumn(Int32Array);
   const cellPeriod = createColumn(Int32Array);
@@ -99,29 +100,17 @@ export function createValueCells(): ValueCells {
       const i = indicators.id(indicator, create);
       const p = periods.id(period, create);
       if (u === NONE || i === NONE || p === NONE) return NONE;
-      let byPeriod = cells.get(u);
-      if (!byPeriod) {
-        if (!create) return NONE;
-        byPeriod = new Map();
-        cells.set(u, byPeriod);
-      }
-      let row = byPeriod.get(p);
-      if (!row || i >= row.length) {
-        if (!create) return NONE;
-        const grown = new Int32Array(Math.max(indicators.names.length, i + 1)).fill(NONE);
-        if (row) grown.set(row);
-        row = grown;
-        byPeriod.set(p, row);
-      }
-      if (row[i] === NONE && create) {
-        row[i] = cellUnit.length;
+      let cell = cells.get(u, p, i);
+      if (cell === NONE && create) {
+        cell = cellUnit.length;
         cellUnit.push(u);
         cellIndicator.push(i);
         cellPeriod.push(p);
         cellRevision.push(-1);
         cellActive.push(NONE);
+        cells.set(u, p, i, cell, indicators.names.length);
       }
-      return row[i] as number;
+      return cell;
     },
     keyOf: (cell) => ({
       unitId: units.names[cellUnit.at(cell) as number] as string,

@@ -1,4 +1,5 @@
 import { createColumn } from './column.ts';
+import { createIndicatorRows } from './indicator-rows.ts';
 import { packUuid } from './packed-uuid.ts';
 import type { Period } from './period.ts';
 
@@ -47,8 +48,8 @@ const NONE = -1;
 export function createValueVersions(options: { keepSubmissionIds?: boolean } = {}): ValueVersions {
   const keepSubmissionIds = options.keepSubmissionIds ?? false;
   const indicatorIds = new Map<string, number>();
-  /** Unit → period → newest version per indicator id (NONE: never submitted). */
-  const heads = new Map<string, Map<Period, Int32Array>>();
+  /** The newest version of each unit's indicator for each period (NONE: never submitted). */
+  const heads = createIndicatorRows<string, Period>();
   const periodsByIndicator = new Map<string, Set<Period>>();
   const positions = createColumn(Float64Array);
   /** NaN: a retraction. */
@@ -65,24 +66,7 @@ export function createValueVersions(options: { keepSubmissionIds?: boolean } = {
 
   const headOf = (unitId: string, indicator: string, period: Period): number => {
     const id = indicatorIds.get(indicator);
-    if (id === undefined) return NONE;
-    return heads.get(unitId)?.get(period)?.[id] ?? NONE;
-  };
-
-  const headsFor = (unitId: string, period: Period, id: number): Int32Array => {
-    let byPeriod = heads.get(unitId);
-    if (!byPeriod) {
-      byPeriod = new Map();
-      heads.set(unitId, byPeriod);
-    }
-    let row = byPeriod.get(period);
-    if (!row || id >= row.length) {
-      const grown = new Int32Array(Math.max(indicatorIds.size, id + 1)).fill(NONE);
-      if (row) grown.set(row);
-      row = grown;
-      byPeriod.set(period, row);
-    }
-    return row;
+    return id === undefined ? NONE : heads.get(unitId, period, id);
   };
 
   return {
@@ -96,8 +80,7 @@ export function createValueVersions(options: { keepSubmissionIds?: boolean } = {
         id = indicatorIds.size;
         indicatorIds.set(indicator, id);
       }
-      const row = headsFor(unitId, period, id);
-      const head = row[id] as number;
+      const head = heads.get(unitId, period, id);
       if (head !== NONE && positionOf(head) >= position)
         throw new RangeError(
           `value version at position ${position} recorded after position ${positionOf(head)}`,
@@ -111,7 +94,7 @@ export function createValueVersions(options: { keepSubmissionIds?: boolean } = {
       amounts.push(value ?? Number.NaN);
       previous.push(head);
       if (keepSubmissionIds) for (const word of packed) submissions.push(word);
-      row[id] = positions.length - 1;
+      heads.set(unitId, period, id, positions.length - 1, indicatorIds.size);
     },
     at(unitId, indicator, period, position) {
       let v = headOf(unitId, indicator, period);
