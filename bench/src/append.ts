@@ -13,6 +13,13 @@ export interface AppendResult {
   readonly appendEventsPerSecond: number;
 }
 
+/**
+ * Events per append in workload 1a: of 1,000, 2,000 and 5,000 (1 M events, 3 interleaved runs each,
+ * 2026-11-26) 2,000 and 1,000 appended fastest; past that an append's rows and strings outgrow the
+ * CPU's caches (docs/benchmarks.md has the table).
+ */
+export const APPEND_BATCH = 2_000;
+
 /** Workload 1a: writes a fresh data set of `events` events through the store port, in batches. */
 export async function appendDataset(
   path: string,

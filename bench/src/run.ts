@@ -6,7 +6,7 @@
  *   run.ts start <events> <storePath>
  *   run.ts kafka-throughput <submissions>            run.ts kafka-freshness 0 <seconds> <rate>
  */
-import { appendDataset } from './append.ts';
+import { APPEND_BATCH, appendDataset } from './append.ts';
 import { asOfRankings } from './asof.ts';
 import { httpLoad } from './http.ts';
 import { kafkaFreshness } from './kafka-freshness.ts';
@@ -20,7 +20,7 @@ const seed = Number(seedArg);
 
 switch (workload) {
   case 'append': {
-    console.log(JSON.stringify(await appendDataset(path, events, seed, 5_000)));
+    console.log(JSON.stringify(await appendDataset(path, events, seed, APPEND_BATCH)));
     break;
   }
   case 'replay':
