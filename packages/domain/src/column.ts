@@ -21,6 +21,12 @@ const MASK = CHUNK - 1;
 /** The first chunk starts this small and doubles up to CHUNK, so a small ledger stays small. */
 const FIRST_CHUNK = 256;
 
+/** The entry `at(i)` reads, as `Array.prototype.at` does (a negative `i` counts from the end), or -1. */
+const entryIndex = (i: number, length: number): number => {
+  const k = i < 0 ? length + i : i;
+  return k >= 0 && k < length ? k : -1;
+};
+
 export function createColumn(Type: Float64ArrayConstructor | Int32ArrayConstructor = Float64Array): Column {
   const chunks: (Float64Array | Int32Array)[] = [];
   let length = 0;
@@ -29,8 +35,8 @@ export function createColumn(Type: Float64ArrayConstructor | Int32ArrayConstruct
       return length;
     },
     at(i) {
-      const k = i < 0 ? length + i : i;
-      if (!(k >= 0 && k < length)) return undefined;
+      const k = entryIndex(i, length);
+      if (k < 0) return undefined;
       return (chunks[k >>> CHUNK_BITS] as Float64Array)[k & MASK];
     },
     push(value) {
@@ -69,8 +75,8 @@ export function createRunColumn(step: 0 | 1): AppendOnlyColumn {
       return length;
     },
     at(i) {
-      const k = i < 0 ? length + i : i;
-      if (!(k >= 0 && k < length)) return undefined;
+      const k = entryIndex(i, length);
+      if (k < 0) return undefined;
       if (k === length - 1) return last;
       let lo = 0;
       let hi = starts.length - 1;
