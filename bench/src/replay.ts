@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { getInProcessBus } from '@ledger/bus';
 import { createLedgerIndex, foldRecorded, type LedgerIndex } from '@ledger/domain';
-import { readPages } from '@ledger/event-store';
+import { FOLD_PAGE_SIZE, readPages } from '@ledger/event-store';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { createLogger } from '@ledger/http';
 import { createProjection, sqliteLeafHashes } from '@ledger/projection';
@@ -19,7 +19,7 @@ export interface ReplayResult {
 
 /**
  * Workload 2, "rebuild": the projection service's own start on an empty read model — it reads the
- * store in pages of 5,000, validates each event (zod), folds it into the as-of index, hashes its
+ * store in pages of FOLD_PAGE_SIZE (1,000), validates each event (zod), folds it into the as-of index, hashes its
  * transparency-log leaf into the Merkle tree and commits each page's fact versions, log entries
  * and checkpoint to projection.sqlite. The same code path as POST /v1/ops/projections/…/rebuild.
  */
@@ -47,7 +47,7 @@ export async function rebuildProjection(storePath: string, projectionPath: strin
 }
 
 /** Workload 2, "fold only": pages from the store, zod validation and evolve, nothing persisted. */
-export async function foldOnly(storePath: string, pageSize = 5_000): Promise<ReplayResult> {
+export async function foldOnly(storePath: string, pageSize = FOLD_PAGE_SIZE): Promise<ReplayResult> {
   const store = getSQLiteEventStore({ path: storePath });
   const index = createLedgerIndex();
   const rss = sampleRss();
@@ -66,7 +66,7 @@ export async function foldOnly(storePath: string, pageSize = 5_000): Promise<Rep
  * (values as numbers, no details) and the last score of every unit, before it scores what is new.
  * Here nothing is new: the data set's scores are all recorded.
  */
-export async function scoringFold(storePath: string, pageSize = 5_000): Promise<ReplayResult> {
+export async function scoringFold(storePath: string, pageSize = FOLD_PAGE_SIZE): Promise<ReplayResult> {
   const store = getSQLiteEventStore({ path: storePath });
   const scorer = createScorer();
   const rss = sampleRss();

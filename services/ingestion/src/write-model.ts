@@ -1,5 +1,5 @@
 import { createWriteState, evolveWriteState, type WriteState } from '@ledger/domain';
-import type { AppendedEvent, AppendRequest, EventStore } from '@ledger/event-store';
+import { type AppendedEvent, type AppendRequest, type EventStore, FOLD_PAGE_SIZE } from '@ledger/event-store';
 import { IDEMPOTENCY_KEY_RECORDED } from './idempotency.ts';
 import { createKeyFilter, type KeyFilter } from './key-filter.ts';
 
@@ -22,7 +22,7 @@ export interface WriteModel {
   appended(requests: readonly AppendRequest[], events: readonly AppendedEvent[]): Promise<void>;
 }
 
-export function createWriteModel(store: EventStore, pageSize = 10_000): WriteModel {
+export function createWriteModel(store: EventStore, pageSize = FOLD_PAGE_SIZE): WriteModel {
   const state = createWriteState();
   const keys = createKeyFilter();
   let position = 0;

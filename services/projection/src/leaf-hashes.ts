@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { FOLD_PAGE_SIZE } from '@ledger/event-store';
 import type { Logger } from '@ledger/http';
 
 /**
@@ -39,7 +40,7 @@ interface Page {
 }
 
 /** Leaf hashes read from a SQLite event store by a worker thread with its own connection. */
-export function sqliteLeafHashes(path: string, logger: Logger, pageSize = 5_000): LeafHashesFrom {
+export function sqliteLeafHashes(path: string, logger: Logger, pageSize = FOLD_PAGE_SIZE): LeafHashesFrom {
   return (after, options) => {
     const follow = options?.follow ?? false;
     const worker = new Worker(new URL('./leaf-hash-worker.ts', import.meta.url), {

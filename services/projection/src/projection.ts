@@ -7,7 +7,7 @@ import {
   lastAtOrBefore,
   type RecordedEvent,
 } from '@ledger/domain';
-import { type EventStore, readPages } from '@ledger/event-store';
+import { type EventStore, FOLD_PAGE_SIZE, readPages } from '@ledger/event-store';
 import type { Logger } from '@ledger/http';
 import { bytesEqual, eventLeafHash, type MerkleTree } from '@ledger/transparency-log';
 import type { LeafHashesAhead, LeafHashesFrom } from './leaf-hashes.ts';
@@ -84,7 +84,7 @@ export function createProjection(deps: {
   const { store, bus, path } = deps;
   const name = deps.name ?? 'as-of-index';
   const logger = deps.logger.child({ projection: name });
-  const pageSize = deps.pageSize ?? 5_000;
+  const pageSize = deps.pageSize ?? FOLD_PAGE_SIZE;
   const crash = deps.crash ?? (() => undefined);
   let current: Generation | undefined;
   let status: ProjectionStatus = 'starting';

@@ -1,6 +1,6 @@
 import { type Bus, type Consumer, topics } from '@ledger/bus';
 import { headPosition, type RecordedEvent } from '@ledger/domain';
-import { type AppendRequest, type EventStore, readPages } from '@ledger/event-store';
+import { type AppendRequest, type EventStore, FOLD_PAGE_SIZE, readPages } from '@ledger/event-store';
 import type { Logger } from '@ledger/http';
 import { deterministicUuidV7 } from './deterministic-id.ts';
 import { createScorer } from './scorer.ts';
@@ -48,7 +48,7 @@ export function createScoringWorker(deps: {
   const { store, bus } = deps;
   const logger = deps.logger.child({ worker: 'scoring' });
   const crash = deps.crash ?? (() => undefined);
-  const pageSize = deps.pageSize ?? 5_000;
+  const pageSize = deps.pageSize ?? FOLD_PAGE_SIZE;
   const scorer = createScorer();
   const { index } = scorer;
   let scoredUpTo = 0;
