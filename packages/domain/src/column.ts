@@ -1,3 +1,5 @@
+import { lastAtOrBefore } from './history.ts';
+
 /**
  * A growing column of numbers in typed-array chunks: 8 bytes an entry for Float64Array (4 for
  * Int32Array), never copied once a chunk is full, and outside the JavaScript heap, so a column of
@@ -78,14 +80,8 @@ export function createRunColumn(step: 0 | 1): AppendOnlyColumn {
       const k = entryIndex(i, length);
       if (k < 0) return undefined;
       if (k === length - 1) return last;
-      let lo = 0;
-      let hi = starts.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >>> 1;
-        if ((starts.at(mid) as number) <= k) lo = mid;
-        else hi = mid - 1;
-      }
-      return (firsts.at(lo) as number) + step * (k - (starts.at(lo) as number));
+      const run = lastAtOrBefore(starts, k);
+      return (firsts.at(run) as number) + step * (k - (starts.at(run) as number));
     },
     push(value) {
       if (length === 0 || value !== last + step) {
