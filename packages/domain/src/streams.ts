@@ -14,7 +14,7 @@ export const streams = {
    * Every submission, correction and retraction of one value: a unit's indicator for a period.
    * The period comes before the unit because most appends open a new value stream of the latest
    * period: with the period first, a store's index by stream name takes them at one place instead
-   * of at every unit's (at 10 M events that doubled the SQLite store's append rate).
+   * of at every unit's (at 10 M events the SQLite store's append rate rose from 67 k to 111 k events/s).
    */
   value: (unitId: string, indicator: string, period: Period) => `value:${period}:${unitId}:${indicator}`,
   /** The scores of one unit under one methodology for one period, as the scoring service computed them. */
