@@ -2,19 +2,18 @@ import { rm } from 'node:fs/promises';
 import { createMerkleTree, eventLeafHashes, openCheckpoint } from '@ledger/transparency-log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED, submission } from '../../services/all-in-one/test/seed.ts';
+import { settled } from './consistency.ts';
 import { type Stack, startStack } from './stack.ts';
 import {
   brokers,
   getJson,
   postJson,
   publishCommands,
-  readLog,
   readTopic,
   replayRanking,
   scoreAudit,
   tempDir,
   uniqueNamespace,
-  waitUntil,
 } from './support.ts';
 
 describe('the split deployment: three processes over a real Kafka broker', () => {
@@ -67,16 +66,7 @@ describe('the split deployment: three processes over a real Kafka broker', () =>
     }
 
     // and the good ones flowed on: 6 values recorded, scored and projected
-    const log = await waitUntil('all values recorded and every consumer caught up', async () => {
-      const events = await readLog(stack.storePath);
-      if (events.filter((e) => e.type === 'ledger.value-submitted.v1').length < 6) return undefined;
-      for (const service of ['scoring', 'projection'] as const) {
-        const ops = await getJson(`${stack.url(service)}/v1/ops/projections`);
-        if (ops.body.projections.some((p: { lagEvents: number }) => p.lagEvents > 0)) return undefined;
-      }
-      const head = await readLog(stack.storePath);
-      return head.length === events.length ? head : undefined;
-    });
+    const log = await settled(stack, 6);
     const served = await getJson(`${stack.url('projection')}/v1/rankings/cchc/2023`);
     expect(served.status).toBe(200);
     const replayed = replayRanking(log, 'cchc', '2023');

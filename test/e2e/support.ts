@@ -17,22 +17,33 @@ export const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
 
 export const uniqueNamespace = (name: string) => `t${Date.now().toString(36)}-${name}-`;
 
+/**
+ * Polls `probe` until it returns a value. A probe can say why it is not done yet (`note`); on a
+ * timeout the error gives the last such reason and the last error the probe threw.
+ */
 export async function waitUntil<T>(
   what: string,
-  probe: () => Promise<T | undefined>,
+  probe: (note: (why: string) => undefined) => Promise<T | undefined>,
   timeoutMs = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
+  let why = '';
+  const note = (reason: string) => {
+    why = reason;
+    return undefined;
+  };
   for (;;) {
     try {
-      const value = await probe();
+      const value = await probe(note);
       if (value !== undefined) return value;
     } catch (error) {
       last = error;
     }
     if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+      throw new Error(
+        `timed out waiting for ${what}${why ? `; last seen: ${why}` : ''}${last ? `; last error: ${String(last)}` : ''}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -94,6 +94,8 @@ export function createProjection(deps: {
   /** Hashes live batches on another thread (see leaf-hashes.ts), once the projection follows the log. */
   let liveHashes: LeafHashesAhead | undefined;
   let batches = 0;
+  /** Why the events consumer stopped for good, if it did. */
+  let unfollowed: string | undefined;
   let queue: Promise<unknown> = Promise.resolve();
   const waiters = new Set<{ position: number; resolve: (ok: boolean) => void }>();
 
@@ -260,8 +262,11 @@ export function createProjection(deps: {
         // The new index and tree read from their file: it moves, and they keep reading it.
         next.db.moveTo(path);
         current = next;
-        if (status === 'failed') status = 'live';
-        error = undefined;
+        // A rebuild clears a failure to apply an event, not a consumer that stopped: it stays failed.
+        if (status === 'failed' && !unfollowed) {
+          status = 'live';
+          error = undefined;
+        }
       });
       rebuildState = {
         ...(rebuildState as RebuildState),
@@ -317,7 +322,14 @@ export function createProjection(deps: {
           if (!following) buffered.push(...events);
           else await applyFollowing(events);
         },
-        onError: (e) => logger.error({ err: e }, 'events consumer stopped'),
+        onError: (e) => {
+          // The consumer gave up (the bus said so): nothing more will arrive, so ops and /readyz must not say live.
+          unfollowed = `stopped following the events topic: ${(e as Error).message}`;
+          status = 'failed';
+          error = { position: current ? headPosition(current.index) : 0, eventId: '', message: unfollowed };
+          logger.error({ err: e }, 'events consumer stopped');
+          notify();
+        },
       });
       await catchUp(live(), (position, head) => logger.info({ position, head }, 'catching up'));
       following = true;
