@@ -23,7 +23,10 @@ function busThatCanGiveUp() {
     },
     close: () => inner.close(),
   };
-  return { bus, giveUp: (error: Error) => reports.forEach((report) => report(error)) };
+  const giveUp = (error: Error) => {
+    for (const report of reports) report(error);
+  };
+  return { bus, giveUp };
 }
 
 describe('a projection whose events consumer stops for good', () => {
