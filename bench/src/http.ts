@@ -82,7 +82,21 @@ export async function startServer(
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  return answering(server, port, options.timeoutMs ?? 20_000, 'the all-in-one server did not start');
+}
+
+/** The HTTP floor's server (floor-server.ts): no ledger work, what the machine serves at best. */
+export function startFloorServer(kind: 'node' | 'stack', port: number): Promise<ChildProcess> {
+  const server = spawn(process.execPath, [...NODE_FLAGS, 'bench/src/floor-server.ts', kind, String(port)], {
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return answering(server, port, 20_000, `the ${kind} floor server did not start`);
+}
+
+/** Resolves with the process once it answers GET /healthz; kills it if it does not in time. */
+async function answering(server: ChildProcess, port: number, timeoutMs: number, failure: string) {
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && server.exitCode === null && server.signalCode === null) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return server;
@@ -90,7 +104,7 @@ export async function startServer(
     await new Promise((r) => setTimeout(r, 100));
   }
   server.kill('SIGKILL');
-  throw new Error('the all-in-one server did not start');
+  throw new Error(failure);
 }
 
 export interface HttpResult {
@@ -129,12 +143,17 @@ export async function httpLoad(
   mode: 'single' | 'batch',
   seconds: number,
   connections: number,
+  /** The ledger, or a floor server that does no ledger work (single mode only). */
+  target: 'ledger' | 'node' | 'stack' = 'ledger',
 ): Promise<HttpResult> {
   const port = 18_080;
-  const server = await startServer(`.cache/bench/http-${mode}`, port);
+  const server =
+    target === 'ledger'
+      ? await startServer(`.cache/bench/http-${mode}`, port)
+      : await startFloorServer(target, port);
   try {
     const url = `http://127.0.0.1:${port}`;
-    await postReferenceData(url);
+    if (target === 'ledger') await postReferenceData(url);
     const before = await settled(server.pid as number);
     const load = spawn(
       process.execPath,

@@ -1,5 +1,6 @@
 /**
- * pnpm bench [append|replay|fold|scoring|start|http-single|http-batch|kafka|kafka-throughput|kafka-freshness …]
+ * pnpm bench [append|replay|fold|scoring|start|http-single|http-batch|kafka|kafka-throughput|kafka-freshness
+ *   |read-floor|http-floor-node|http-floor-stack …]
  *   [--events N] [--runs K] [--queries Q] [--seconds S] [--rate R]
  * Each run is a fresh child process (run.ts); every figure printed is the median of K runs.
  * The first append run of a size keeps its file as the data set .cache/bench/ledger-<N>.sqlite.
@@ -92,7 +93,7 @@ try {
       } else if (workload === 'replay' || workload === 'fold' || workload === 'scoring') {
         if (!existsSync(dataset)) runOnce('append', String(events), dataset);
         results.push(runOnce(workload, String(events), dataset, String(queries)));
-      } else if (workload === 'start') {
+      } else if (workload === 'start' || workload === 'read-floor') {
         if (!existsSync(dataset)) runOnce('append', String(events), dataset);
         results.push(runOnce(workload, String(events), dataset));
       } else if (workload === 'kafka-throughput') results.push(runOnce(workload, String(kafkaSubmissions)));
@@ -217,6 +218,35 @@ try {
         `${what}: not visible by the end of the drain`,
         results.map((r) => num(r, 'produced') - num(r, 'visible')),
         'submissions',
+      );
+    } else if (workload === 'read-floor') {
+      for (const [pass, path] of [
+        ['rows only', 'rowsPerSecond'],
+        ['read (rows + JSON.parse)', 'readPerSecond'],
+        ['read + zod validation', 'validatePerSecond'],
+        ['read + leaf hash', 'hashPerSecond'],
+      ] as const)
+        report(
+          `2 floor, ${pass}, ${n} events, one thread`,
+          results.map((r) => num(r, path)),
+          'events/s',
+        );
+    } else if (workload.startsWith('http-floor')) {
+      const what = workload === 'http-floor-node' ? 'bare node:http' : "the ledger's HTTP stack";
+      report(
+        `1b floor, ${what}, no ledger work: requests/s`,
+        results.map((r) => num(r, 'requestsPerSecond')),
+        'req/s',
+      );
+      report(
+        `1b floor, ${what}: p99`,
+        results.map((r) => num(r, 'p99Ms')),
+        'ms',
+      );
+      report(
+        `1b floor, ${what}: server CPU per request`,
+        results.map((r) => num(r, 'serverCpuUsPerSubmission')),
+        'µs',
       );
     } else {
       report(

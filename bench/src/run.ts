@@ -3,7 +3,8 @@
  * line. main.ts spawns it K times and takes medians.
  *   run.ts append <events> <path>      run.ts replay <events> <storePath> <queries>
  *   run.ts fold|scoring <events> <storePath> <queries>      run.ts http-single|http-batch 0 <seconds>
- *   run.ts start <events> <storePath>
+ *   run.ts start <events> <storePath>      run.ts read-floor <events> <storePath>
+ *   run.ts http-floor-node|http-floor-stack 0 <seconds>
  *   run.ts kafka-throughput <submissions>            run.ts kafka-freshness 0 <seconds> <rate>
  */
 import { APPEND_BATCH, appendDataset } from './append.ts';
@@ -11,6 +12,7 @@ import { asOfRankings } from './asof.ts';
 import { httpLoad } from './http.ts';
 import { kafkaFreshness } from './kafka-freshness.ts';
 import { kafkaThroughput } from './kafka-throughput.ts';
+import { readFloor } from './read-floor.ts';
 import { foldOnly, rebuildProjection, scoringFold } from './replay.ts';
 import { allInOneStart } from './start.ts';
 
@@ -38,6 +40,16 @@ switch (workload) {
   }
   case 'start': {
     console.log(JSON.stringify(await allInOneStart(path)));
+    break;
+  }
+  case 'http-floor-node':
+  case 'http-floor-stack': {
+    const target = workload === 'http-floor-node' ? 'node' : 'stack';
+    console.log(JSON.stringify(await httpLoad('single', Number(path || 15), 16, target)));
+    break;
+  }
+  case 'read-floor': {
+    console.log(JSON.stringify(await readFloor(path, events)));
     break;
   }
   case 'http-single':
