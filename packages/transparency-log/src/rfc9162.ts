@@ -30,6 +30,9 @@ export function leafHash(leafData: Uint8Array): Uint8Array {
   return sha256(buf);
 }
 
+/** leafHash of a text's UTF-8 bytes, encoded once with the 0x00 in front (a leaf hash per event). */
+export const textLeafHash = (text: string): Uint8Array => sha256(Buffer.from(`\u0000${text}`, 'utf8'));
+
 /** SHA-256(0x01 || left || right): an interior node (RFC 9162 §2.1.1). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   const buf = new Uint8Array(1 + 2 * HASH_SIZE);

@@ -4,6 +4,8 @@
  * not from this library.
  */
 import type { RecordedEvent } from '@ledger/domain';
+import canonicalize from 'canonicalize';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalEventBytes, canonicalJson, eventLeafHash, eventLeafHashes } from '../src/canonical.ts';
 import { leafHash } from '../src/rfc9162.ts';
@@ -190,5 +192,88 @@ describe('canonicalEventBytes', () => {
     // Continuing after a known position.
     expect(() => eventLeafHashes(events.slice(3), (events[3] as RecordedEvent).position)).toThrow(RangeError);
     expect(eventLeafHashes(events.slice(3), (events[2] as RecordedEvent).position)).toHaveLength(3);
+  });
+});
+
+describe('canonicalJson: the fast path gives the library’s text, or its refusal', () => {
+  /** The library's answer: the text, or that it throws. */
+  const reference = (value: unknown): string => {
+    try {
+      const text = canonicalize(value);
+      return text === undefined ? 'throws' : `text ${text}`;
+    } catch {
+      return 'throws';
+    }
+  };
+  const ours = (value: unknown): string => {
+    try {
+      return `text ${canonicalJson(value)}`;
+    } catch {
+      return 'throws';
+    }
+  };
+
+  it('on any JSON value, with any keys (integer-like, __proto__, lone surrogates, Vietnamese)', () => {
+    const key = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom(
+        '__proto__',
+        '0',
+        '1',
+        '10',
+        '01',
+        '-1',
+        '1.5',
+        'Đánh giá',
+        'Ủy ban',
+        '\ud800',
+        'toJSON',
+      ),
+    );
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.constant(null),
+        fc.boolean(),
+        fc.double(),
+        fc.integer(),
+        fc.string({ unit: 'binary' }),
+        fc.array(tie('value'), { maxLength: 4 }),
+        fc.dictionary(key, tie('value'), { maxKeys: 5 }),
+      ),
+    })).value;
+    fc.assert(
+      fc.property(json, (value) => ours(value) === reference(value)),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it('on what is not JSON: undefined members, functions, Dates, boxed values, BigInt, null prototypes, cycles', () => {
+    const cycle: Record<string, unknown> = { a: 1 };
+    cycle.self = cycle;
+    const bare = Object.assign(Object.create(null), { b: 1, a: 2 });
+    const values: unknown[] = [
+      { a: undefined, b: 1 },
+      [undefined, 1],
+      { f: () => 1 },
+      { d: new Date(0) },
+      { n: Object(1), s: Object('x') },
+      { big: 1n },
+      bare,
+      cycle,
+      { toJSON: () => ({ z: 1, a: 2 }) },
+      Number.NaN,
+      undefined,
+    ];
+    for (const value of values) expect(ours(value)).toBe(reference(value));
+  });
+
+  it('on events read back from JSON, as the log holds them', () => {
+    for (const event of ledgerEvents(200)) {
+      const readBack = JSON.parse(JSON.stringify(event)) as RecordedEvent;
+      expect(ours(readBack)).toBe(reference(readBack));
+      expect(text(canonicalEventBytes(readBack))).toBe(canonicalize({ ...readBack }));
+    }
   });
 });
