@@ -236,26 +236,45 @@ export function getKafkaBus(options: KafkaBusOptions): KafkaBus {
   const consumers = new Set<Consumer>();
   let closed = false;
 
+  /**
+   * Creates the topics that are missing, then waits until the broker's metadata has a leader for
+   * every partition of every one: a topic just created can be unknown to it for a moment (KRaft),
+   * and a consumer subscribing then fails to start.
+   */
   const ensureTopics = async (specs: readonly TopicSpec[]): Promise<void> => {
     if (specs.length === 0) return;
     const client = await admin.get();
     const existing = new Set(await client.listTopics());
     const missing = specs.filter((s) => !existing.has(s.topic));
-    if (missing.length === 0) return;
-    try {
-      await client.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((s) => ({
-          topic: s.topic,
-          numPartitions: s.numPartitions,
-          ...(s.replicationFactor !== undefined ? { replicationFactor: s.replicationFactor } : {}),
-          configEntries: Object.entries(s.configEntries ?? {}).map(([name, value]) => ({ name, value })),
-        })),
-      });
-    } catch (error) {
-      // Another process may have created some of them in between: that is fine.
-      const errors = (error as { errors?: { type?: string }[] }).errors;
-      if (!errors?.length || errors.some((e) => e.type !== 'TOPIC_ALREADY_EXISTS')) throw error;
+    if (missing.length > 0) {
+      try {
+        await client.createTopics({
+          // kafkajs's own wait gives up on the first "unknown topic"; the loop below waits instead.
+          waitForLeaders: false,
+          topics: missing.map((s) => ({
+            topic: s.topic,
+            numPartitions: s.numPartitions,
+            ...(s.replicationFactor !== undefined ? { replicationFactor: s.replicationFactor } : {}),
+            configEntries: Object.entries(s.configEntries ?? {}).map(([name, value]) => ({ name, value })),
+          })),
+        });
+      } catch (error) {
+        // Another process may have created some of them in between: that is fine.
+        const errors = (error as { errors?: { type?: string }[] }).errors;
+        if (!errors?.length || errors.some((e) => e.type !== 'TOPIC_ALREADY_EXISTS')) throw error;
+      }
+    }
+    const topics = specs.map((s) => s.topic);
+    // A broker that has just started can take many seconds (~20 s seen here) to know a new topic.
+    for (const deadline = Date.now() + 60_000; ; ) {
+      try {
+        const { topics: found } = await client.fetchTopicMetadata({ topics });
+        if (found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+        if (Date.now() > deadline) throw new Error(`no leader for every partition of ${topics.join(', ')}`);
+      } catch (error) {
+        if (Date.now() > deadline || (error as { retriable?: boolean }).retriable !== true) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };
 
