@@ -21,17 +21,19 @@ export function closeServer(server: Server): Promise<void> {
   });
 }
 
-/** Runs `stop` once on SIGINT or SIGTERM, then exits; a second signal exits at once. */
-export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
+/**
+ * Runs `stop` once on SIGINT or SIGTERM, then exits; a second signal exits at once. Returns a way to
+ * do the same from inside, with an exit code (a service that can no longer do its work).
+ */
+export function onShutdown(logger: Logger, stop: () => Promise<void>): (exitCode: number) => void {
   let stopping = false;
-  const handle = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(1);
+  const shutDown = (exitCode: number) => {
+    if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
     stop().then(
       () => {
         logger.info('stopped');
-        process.exit(0);
+        process.exit(exitCode);
       },
       (error) => {
         logger.error({ err: error }, 'shutdown failed');
@@ -39,6 +41,12 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
       },
     );
   };
+  const handle = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    logger.info({ signal }, 'shutting down');
+    shutDown(0);
+  };
   process.once('SIGINT', handle);
   process.once('SIGTERM', handle);
+  return shutDown;
 }

@@ -6,6 +6,7 @@ import { getKurrentDBEventStore } from '@ledger/event-store-kurrentdb';
 import { getSQLiteCheckpoints, getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import type { Logger } from '@ledger/http';
 import type { ServiceConfig } from './config.ts';
+import { reportingStoppedConsumers } from './stopped-consumers.ts';
 import { topicSpecs } from './topics.ts';
 
 /**
@@ -20,8 +21,14 @@ export function openStore(config: ServiceConfig, durability: 'full' | 'derived' 
 }
 
 /** The Kafka bus, with every topic the services use created (or checked) first. */
-export async function openBus(config: ServiceConfig, service: string, logger: Logger): Promise<Bus> {
-  const bus = getKafkaBus({
+export async function openBus(
+  config: ServiceConfig,
+  service: string,
+  logger: Logger,
+  /** Told of every consumer that stops for good, with the topic and group as Kafka names them. */
+  onConsumerStopped?: (topic: string, groupId: string, error: unknown) => void,
+): Promise<Bus> {
+  const kafka = getKafkaBus({
     brokers: config.KAFKA_BROKERS,
     clientId: config.KAFKA_CLIENT_ID ?? `indicator-ledger-${service}`,
     ssl: config.KAFKA_SSL,
@@ -37,9 +44,10 @@ export async function openBus(config: ServiceConfig, service: string, logger: Lo
     logger: logger.child({ module: 'kafka' }),
   });
   const ns = config.LEDGER_KAFKA_NAMESPACE ?? '';
-  await bus.ensureTopics(
+  await kafka.ensureTopics(
     topicSpecs(config.KAFKA_REPLICATION_FACTOR).map((t) => ({ ...t, topic: ns + t.topic })),
   );
+  const bus = onConsumerStopped ? reportingStoppedConsumers(kafka, onConsumerStopped) : kafka;
   return ns ? namespaced(bus, ns) : bus;
 }
 

@@ -33,6 +33,7 @@ export interface ServiceContext {
 /**
  * Runs one split service: reads and checks its configuration (a wrong value exits 2 naming it),
  * opens the store and the bus, lets the service build itself, serves HTTP, and stops gracefully.
+ * A consumer that stops for good stops the service with exit code 1, for its supervisor to restart.
  */
 export async function runService(
   name: string,
@@ -54,7 +55,12 @@ export async function runService(
     if (config.LEDGER_STORE.kind === 'sqlite')
       await mkdir(dirname(config.LEDGER_STORE.path), { recursive: true });
     const store = openStore(config, options.storeDurability);
-    const bus = await openBus(config, name, logger);
+    let shutDown: ((exitCode: number) => void) | undefined;
+    const bus = await openBus(config, name, logger, (topic, groupId, error) => {
+      logger.fatal({ err: error, topic, groupId }, 'a consumer stopped for good; exiting, to be restarted');
+      if (shutDown) shutDown(1);
+      else process.exit(1);
+    });
     const app = createHttpApp(logger);
     app.get('/healthz', (_req, res) => {
       res.json({ status: 'ok', service: name });
@@ -67,7 +73,7 @@ export async function runService(
     url = `http://127.0.0.1:${port}`;
     const storeName = config.LEDGER_STORE.kind === 'sqlite' ? config.LEDGER_STORE.path : 'kurrentdb';
     logger.info({ url: `http://localhost:${port}`, store: storeName }, `${name} ready`);
-    onShutdown(logger, async () => {
+    shutDown = onShutdown(logger, async () => {
       await closeServer(server);
       await service.stop();
       await bus.close();

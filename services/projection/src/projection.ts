@@ -176,7 +176,27 @@ export function createProjection(deps: {
   /** Live batches, hashed on the thread that follows the log when there is one. */
   const applyFollowing = async (events: readonly RecordedEvent[]) => {
     const last = events.at(-1);
-    if (last) await liveHashes?.reach(last.position);
+    if (!last) return;
+    // A record past the log's head is no event of it (a foreign producer on the topic): waiting
+    // for the log to reach it would wedge the projection, and applying it would make it lie.
+    const head = (await store.head()).position;
+    const beyond = events.find((e) => !(typeof e?.position === 'number' && e.position <= head));
+    if (beyond) {
+      await serial(() => {
+        if (status === 'failed') return;
+        status = 'failed';
+        const at = (beyond as { position?: unknown } | null)?.position;
+        error = {
+          position: current ? headPosition(current.index) : 0,
+          eventId: String((beyond as { eventId?: unknown } | null)?.eventId ?? ''),
+          message: `a record on the events topic is not in the log (position ${String(at)}, head ${head})`,
+        };
+        logger.error(error, 'projection stopped: a record on the events topic is not in the log');
+        notify();
+      });
+      return;
+    }
+    await liveHashes?.reach(last.position);
     await serial(() => applyLive(events, liveHashes));
   };
 
