@@ -162,14 +162,28 @@ export function createProjection(deps: {
     try {
       applyTo(live(), events, true, ahead);
     } catch (e) {
-      status = 'failed';
-      error = (e as { failed?: ProjectionState['error'] }).failed ?? {
-        position: headPosition(live().index),
-        eventId: '',
-        message: (e as Error).message,
-      };
-      logger.error({ err: e, ...error }, 'projection stopped: an event could not be applied');
+      halt(
+        (e as { failed?: ProjectionState['error'] }).failed ?? { message: (e as Error).message },
+        'an event could not be applied',
+        e,
+      );
     }
+    notify();
+  };
+
+  /** Stops applying live batches, with the reason ops and /readyz show (at the checkpoint unless given). */
+  const halt = (
+    why: { position?: number; eventId?: string; message: string },
+    what: string,
+    err?: unknown,
+  ): void => {
+    status = 'failed';
+    error = {
+      position: why.position ?? (current ? headPosition(current.index) : 0),
+      eventId: why.eventId ?? '',
+      message: why.message,
+    };
+    logger.error({ ...(err === undefined ? {} : { err }), ...error }, `projection stopped: ${what}`);
     notify();
   };
 
@@ -182,17 +196,16 @@ export function createProjection(deps: {
     const head = (await store.head()).position;
     const beyond = events.find((e) => !(typeof e?.position === 'number' && e.position <= head));
     if (beyond) {
+      const record = beyond as { position?: unknown; eventId?: unknown } | null;
       await serial(() => {
         if (status === 'failed') return;
-        status = 'failed';
-        const at = (beyond as { position?: unknown } | null)?.position;
-        error = {
-          position: current ? headPosition(current.index) : 0,
-          eventId: String((beyond as { eventId?: unknown } | null)?.eventId ?? ''),
-          message: `a record on the events topic is not in the log (position ${String(at)}, head ${head})`,
-        };
-        logger.error(error, 'projection stopped: a record on the events topic is not in the log');
-        notify();
+        halt(
+          {
+            eventId: String(record?.eventId ?? ''),
+            message: `a record on the events topic is not in the log (position ${String(record?.position)}, head ${head})`,
+          },
+          'a record on the events topic is not in the log',
+        );
       });
       return;
     }
@@ -345,10 +358,7 @@ export function createProjection(deps: {
         onError: (e) => {
           // The consumer gave up (the bus said so): nothing more will arrive, so ops and /readyz must not say live.
           unfollowed = `stopped following the events topic: ${(e as Error).message}`;
-          status = 'failed';
-          error = { position: current ? headPosition(current.index) : 0, eventId: '', message: unfollowed };
-          logger.error({ err: e }, 'events consumer stopped');
-          notify();
+          halt({ message: unfollowed }, 'events consumer stopped', e);
         },
       });
       await catchUp(live(), (position, head) => logger.info({ position, head }, 'catching up'));
