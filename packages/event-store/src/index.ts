@@ -1,4 +1,5 @@
 export * from './errors.ts';
+export * from './in-log.ts';
 export * from './pages.ts';
 export * from './port.ts';
 export * from './rules.ts';

@@ -7,7 +7,7 @@ import {
   lastAtOrBefore,
   type RecordedEvent,
 } from '@ledger/domain';
-import { type EventStore, FOLD_PAGE_SIZE, readPages } from '@ledger/event-store';
+import { type EventStore, FOLD_PAGE_SIZE, notInLog, readPages } from '@ledger/event-store';
 import type { Logger } from '@ledger/http';
 import { bytesEqual, eventLeafHash, type MerkleTree } from '@ledger/transparency-log';
 import type { LeafHashesAhead, LeafHashesFrom } from './leaf-hashes.ts';
@@ -191,21 +191,10 @@ export function createProjection(deps: {
   const applyFollowing = async (events: readonly RecordedEvent[]) => {
     const last = events.at(-1);
     if (!last) return;
-    // A record past the log's head is no event of it (a foreign producer on the topic): waiting
-    // for the log to reach it would wedge the projection, and applying it would make it lie.
-    const head = (await store.head()).position;
-    const beyond = events.find((e) => !(typeof e?.position === 'number' && e.position <= head));
-    if (beyond) {
-      const record = beyond as { position?: unknown; eventId?: unknown } | null;
+    const refused = await notInLog(store, events);
+    if (refused) {
       await serial(() => {
-        if (status === 'failed') return;
-        halt(
-          {
-            eventId: String(record?.eventId ?? ''),
-            message: `a record on the events topic is not in the log (position ${String(record?.position)}, head ${head})`,
-          },
-          'a record on the events topic is not in the log',
-        );
+        if (status !== 'failed') halt({ message: refused }, 'a record on the events topic is not in the log');
       });
       return;
     }

@@ -1,6 +1,12 @@
 import { type Bus, type Consumer, topics } from '@ledger/bus';
 import { headPosition, type RecordedEvent } from '@ledger/domain';
-import { type AppendRequest, type EventStore, FOLD_PAGE_SIZE, readPages } from '@ledger/event-store';
+import {
+  type AppendRequest,
+  type EventStore,
+  FOLD_PAGE_SIZE,
+  notInLog,
+  readPages,
+} from '@ledger/event-store';
 import type { Logger } from '@ledger/http';
 import { deterministicUuidV7 } from './deterministic-id.ts';
 import { createScorer } from './scorer.ts';
@@ -136,6 +142,8 @@ export function createScoringWorker(deps: {
         onMessages: async (messages) => {
           if (batches++ > 0) crash('after-checkpoint');
           const events = messages.map((m) => m.value as RecordedEvent);
+          const refused = await notInLog(store, events);
+          if (refused) throw new Error(refused);
           if (!live) {
             buffered.push(...events);
             return;
