@@ -267,13 +267,16 @@ export function getKafkaBus(options: KafkaBusOptions): KafkaBus {
     const topics = specs.map((s) => s.topic);
     // A broker that has just started can take many seconds (~20 s seen here) to know a new topic.
     for (const deadline = Date.now() + 60_000; ; ) {
+      let cause: unknown;
       try {
         const { topics: found } = await client.fetchTopicMetadata({ topics });
         if (found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
-        if (Date.now() > deadline) throw new Error(`no leader for every partition of ${topics.join(', ')}`);
       } catch (error) {
-        if (Date.now() > deadline || (error as { retriable?: boolean }).retriable !== true) throw error;
+        if ((error as { retriable?: boolean }).retriable !== true) throw error;
+        cause = error;
       }
+      if (Date.now() > deadline)
+        throw new Error(`no leader for every partition of ${topics.join(', ')} after 60 s`, { cause });
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };
