@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import kafkajs from 'kafkajs';
 
 export type ServiceName = 'ingestion' | 'scoring' | 'projection';
 export const SERVICES: readonly ServiceName[] = ['ingestion', 'scoring', 'projection'];
@@ -37,7 +38,39 @@ export interface Stack {
   output(service: ServiceName): string;
   /** The process id of a running service (the benchmarks read its CPU time from /proc). */
   pid(service: ServiceName): number | undefined;
+  /** Stops the services (SIGTERM), then deletes the namespace's topics and consumer groups from the broker. */
   stop(): Promise<void>;
+}
+
+/**
+ * Deletes the topics and consumer groups of one namespace. A broker keeps them across runs, and one
+ * that has gathered hundreds of test topics takes long to start. Best effort: a broker that cannot be
+ * reached (a test stopped it) leaves them, with a warning.
+ */
+export async function deleteNamespace(brokers: string, namespace: string): Promise<void> {
+  if (!namespace)
+    throw new Error('refusing to delete the topics of the empty namespace: that is every topic');
+  const { Kafka, logLevel } = kafkajs;
+  const admin = new Kafka({
+    clientId: 'e2e-cleanup',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 2_000,
+    retry: { retries: 1 },
+  }).admin();
+  try {
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(namespace));
+    if (topics.length) await admin.deleteTopics({ topics, timeout: 10_000 });
+    const groups = (await admin.listGroups()).groups
+      .map((g) => g.groupId)
+      .filter((g) => g.startsWith(namespace));
+    if (groups.length) await admin.deleteGroups(groups);
+  } catch (error) {
+    console.warn(`could not delete the topics of namespace ${namespace}: ${(error as Error).message}`);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }
 
 export async function startStack(opts: {
@@ -128,6 +161,7 @@ export async function startStack(opts: {
     pid: (service) => running.get(service)?.child.pid,
     stop: async () => {
       await Promise.all([...running.keys()].map((s) => stack.kill(s, 'SIGTERM')));
+      await deleteNamespace(opts.brokers, opts.namespace);
     },
   };
   try {
