@@ -5,7 +5,8 @@
  * Each run is a fresh child process (run.ts); every figure printed is the median of K runs.
  * The first append run of a size keeps its file as the data set .cache/bench/ledger-<N>.sqlite.
  * `kafka` is kafka-throughput (N submissions, default 20,000) then kafka-freshness (R submissions/s,
- * default 5,000, for S seconds).
+ * default 5,000, for S seconds). Every table ends with the machine's speed before and after its
+ * workloads (calibrate.ts): compare figures of different invocations only where those agree.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -82,6 +83,7 @@ try {
     console.error('kafka: one warm-up run (not counted)');
     runOnce('kafka-throughput', '20000');
   }
+  const speed = [num(runOnce('calibrate'), 'jobsPerSecond')];
   for (const workload of workloads.length ? workloads : ['append', 'replay']) {
     const results: Record<string, unknown>[] = [];
     for (let run = 0; run < runs; run++) {
@@ -271,6 +273,13 @@ try {
       );
     }
   }
+  speed.push(num(runOnce('calibrate'), 'jobsPerSecond'));
+  const [before, after] = speed.map((s) => s.toLocaleString('en-US'));
+  rows.push([
+    'machine speed, one thread: JSON.parse and leaf hash of one event (bench/src/calibrate.ts)',
+    `${before} → ${after} jobs/s`,
+    'before and after the workloads',
+  ]);
 } finally {
   await broker?.stop();
 }

@@ -6,9 +6,11 @@
  *   run.ts start <events> <storePath>      run.ts read-floor <events> <storePath>
  *   run.ts http-floor-node|http-floor-stack 0 <seconds>
  *   run.ts kafka-throughput <submissions>            run.ts kafka-freshness 0 <seconds> <rate>
+ *   run.ts calibrate
  */
 import { APPEND_BATCH, appendDataset } from './append.ts';
 import { asOfRankings } from './asof.ts';
+import { calibrate } from './calibrate.ts';
 import { httpLoad } from './http.ts';
 import { kafkaFreshness } from './kafka-freshness.ts';
 import { kafkaThroughput } from './kafka-throughput.ts';
@@ -21,6 +23,10 @@ const events = Number(eventsArg);
 const seed = Number(seedArg);
 
 switch (workload) {
+  case 'calibrate': {
+    console.log(JSON.stringify(calibrate()));
+    break;
+  }
   case 'append': {
     console.log(JSON.stringify(await appendDataset(path, events, seed, APPEND_BATCH)));
     break;
