@@ -1,10 +1,9 @@
-import { rm } from 'node:fs/promises';
 import { type PrivateBroker, startPrivateBroker } from '@ledger/bus-kafka/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED } from '../../services/all-in-one/test/seed.ts';
 import { expectConsistent, UNITS, valuesFor } from './consistency.ts';
-import { type Stack, startStack } from './stack.ts';
-import { postJson, publishCommands, tempDir, uniqueNamespace } from './support.ts';
+import type { Stack } from './stack.ts';
+import { postJson, publishCommands, removeStack, startTestStack } from './support.ts';
 
 const asRecords = (period: string, base: number) =>
   (valuesFor(period, base).commands as { type: string; body: { unitId: string } }[]).map((c) => ({
@@ -18,17 +17,12 @@ describe('a Kafka broker restart in the middle of the stream', () => {
   let stack: Stack;
   beforeAll(async () => {
     broker = await startPrivateBroker('e2e-restart');
-    stack = await startStack({
-      dir: await tempDir('ledger-broker-restart-'),
-      brokers: broker.brokers.join(','),
-      namespace: uniqueNamespace('restart'),
-    });
+    stack = await startTestStack('restart', broker.brokers.join(','));
     expect((await postJson(`${stack.url('ingestion')}/v1/batch`, SEED)).status).toBe(201);
   }, 90_000);
   afterAll(async () => {
-    await stack?.stop();
+    await removeStack(stack);
     await broker?.stop();
-    if (stack) await rm(stack.dir, { recursive: true, force: true });
   });
 
   it('loses nothing and records every command once, whether published before, during or after it', async () => {

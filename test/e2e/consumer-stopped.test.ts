@@ -1,22 +1,16 @@
-import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED } from '../../services/all-in-one/test/seed.ts';
-import { type Stack, startStack } from './stack.ts';
-import { brokers, getJson, kafkaClient, postJson, tempDir, uniqueNamespace, waitUntil } from './support.ts';
+import type { Stack } from './stack.ts';
+import { getJson, kafkaClient, postJson, removeStack, startTestStack, waitUntil } from './support.ts';
 
 describe('a record on the events topic that is no event of the log', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({
-      dir: await tempDir('ledger-consumer-stopped-'),
-      brokers: brokers(),
-      namespace: uniqueNamespace('stopped'),
-    });
+    stack = await startTestStack('stopped');
     expect((await postJson(`${stack.url('ingestion')}/v1/batch`, SEED)).status).toBe(201);
   }, 150_000);
   afterAll(async () => {
-    await stack?.stop();
-    if (stack) await rm(stack.dir, { recursive: true, force: true });
+    await removeStack(stack);
   }, 90_000);
 
   it('scoring exits 1, saying why, for its supervisor to restart it; the projection refuses the record; ingestion stays up', async () => {

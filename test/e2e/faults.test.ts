@@ -1,25 +1,19 @@
-import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED } from '../../services/all-in-one/test/seed.ts';
 import { expectConsistent, UNITS, valuesFor } from './consistency.ts';
-import { type ServiceName, type Stack, startStack } from './stack.ts';
-import { brokers, postJson, tempDir, uniqueNamespace } from './support.ts';
+import type { ServiceName, Stack } from './stack.ts';
+import { postJson, removeStack, startTestStack } from './support.ts';
 
 describe('faults in the split deployment: nothing lost, nothing counted twice', () => {
   let stack: Stack;
   let values = 0;
   const periods: string[] = [];
   beforeAll(async () => {
-    stack = await startStack({
-      dir: await tempDir('ledger-faults-'),
-      brokers: brokers(),
-      namespace: uniqueNamespace('faults'),
-    });
+    stack = await startTestStack('faults');
     expect((await postJson(`${stack.url('ingestion')}/v1/batch`, SEED)).status).toBe(201);
   }, 60_000);
   afterAll(async () => {
-    await stack?.stop();
-    if (stack) await rm(stack.dir, { recursive: true, force: true });
+    await removeStack(stack);
   });
 
   const write = async (period: string, base: number) => {

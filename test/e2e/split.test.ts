@@ -1,33 +1,26 @@
-import { rm } from 'node:fs/promises';
 import { createMerkleTree, eventLeafHashes, openCheckpoint } from '@ledger/transparency-log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED, submission } from '../../services/all-in-one/test/seed.ts';
 import { settled } from './consistency.ts';
-import { type Stack, startStack } from './stack.ts';
+import type { Stack } from './stack.ts';
 import {
-  brokers,
   getJson,
   postJson,
   publishCommands,
   readTopic,
+  removeStack,
   replayRanking,
   scoreAudit,
-  tempDir,
-  uniqueNamespace,
+  startTestStack,
 } from './support.ts';
 
 describe('the split deployment: three processes over a real Kafka broker', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({
-      dir: await tempDir('ledger-split-'),
-      brokers: brokers(),
-      namespace: uniqueNamespace('split'),
-    });
+    stack = await startTestStack('split');
   }, 60_000);
   afterAll(async () => {
-    await stack?.stop();
-    if (stack) await rm(stack.dir, { recursive: true, force: true });
+    await removeStack(stack);
   });
 
   it('takes writes over HTTP and Kafka, dead-letters bad commands, and serves what a full replay gives', async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLedgerIndex, foldRecorded, type RecordedEvent, viewAt } from '@ledger/domain';
@@ -6,6 +6,7 @@ import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { rankingReport } from '@ledger/reports';
 import { expectedScoreEvents } from '@ledger/scoring';
 import { Kafka, logLevel } from 'kafkajs';
+import { type Stack, startStack } from './stack.ts';
 
 export const brokers = (): string => {
   const value = process.env.KAFKA_BROKERS;
@@ -16,6 +17,22 @@ export const brokers = (): string => {
 export const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
 
 export const uniqueNamespace = (name: string) => `t${Date.now().toString(36)}-${name}-`;
+
+/** The three services in a fresh directory, on a namespace of their own (on the shared broker unless told). */
+export async function startTestStack(name: string, list = brokers()): Promise<Stack> {
+  return startStack({
+    dir: await tempDir(`ledger-${name}-`),
+    brokers: list,
+    namespace: uniqueNamespace(name),
+  });
+}
+
+/** Stops a test stack (its topics and groups go with it) and removes its directory. */
+export async function removeStack(stack: Stack | undefined): Promise<void> {
+  if (!stack) return;
+  await stack.stop();
+  await rm(stack.dir, { recursive: true, force: true });
+}
 
 /**
  * Polls `probe` until it returns a value. A probe can say why it is not done yet (`note`); on a
