@@ -83,7 +83,7 @@ try {
     console.error('kafka: one warm-up run (not counted)');
     runOnce('kafka-throughput', '20000');
   }
-  const speed = [num(runOnce('calibrate'), 'jobsPerSecond')];
+  const speedBefore = num(runOnce('calibrate'), 'jobsPerSecond');
   for (const workload of workloads.length ? workloads : ['append', 'replay']) {
     const results: Record<string, unknown>[] = [];
     for (let run = 0; run < runs; run++) {
@@ -273,8 +273,8 @@ try {
       );
     }
   }
-  speed.push(num(runOnce('calibrate'), 'jobsPerSecond'));
-  const [before, after] = speed.map((s) => s.toLocaleString('en-US'));
+  const speedAfter = num(runOnce('calibrate'), 'jobsPerSecond');
+  const [before, after] = [speedBefore, speedAfter].map((s) => s.toLocaleString('en-US'));
   rows.push([
     'machine speed, one thread: JSON.parse and leaf hash of one event (bench/src/calibrate.ts)',
     `${before} → ${after} jobs/s`,
