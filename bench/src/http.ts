@@ -21,11 +21,20 @@ import {
 export function referenceCommands() {
   const commands: { type: string; body: Record<string, unknown> }[] = [];
   for (let p = 0; p < PROVINCES; p++)
-    commands.push({ type: 'unit', body: { id: provinceId(p), name: `Tỉnh ${p + 1}`, level: 'province' } });
+    commands.push({
+      type: 'unit',
+      body: { id: provinceId(p), validFrom: '2000-01-01', name: `Tỉnh ${p + 1}`, level: 'province' },
+    });
   for (let c = 0; c < COMMUNES; c++)
     commands.push({
       type: 'unit',
-      body: { id: communeId(c), name: `Xã ${c + 1}`, level: 'commune', parentId: parentOf(c) },
+      body: {
+        id: communeId(c),
+        validFrom: '2000-01-01',
+        name: `Xã ${c + 1}`,
+        level: 'commune',
+        parentId: parentOf(c),
+      },
     });
   for (let i = 0; i < INDICATORS; i++) {
     const direction = lowerIsBetter(i) ? 'lower-is-better' : 'higher-is-better';

@@ -50,3 +50,6 @@ export const AsOfSchema = z.string().transform((text, ctx) => {
 
 /** An instant recorded by the ledger: ISO-8601 in UTC with milliseconds. */
 export const RecordedAtSchema = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());
+
+/** The calendar day (YYYY-MM-DD) of an instant in the ledger's civil time zone, Asia/Ho_Chi_Minh. */
+export const ledgerDay = (ms: number): string => new Date(ms + 7 * 3_600_000).toISOString().slice(0, 10);

@@ -1,9 +1,14 @@
 import { z } from 'zod';
-import { CalendarDate, FiniteNumber, Identifier, Name, Text } from './ids.ts';
-import { Direction, Measure, MethodologyIndicator, UnitLevel } from './model.ts';
+import { CalendarDate, Identifier } from './ids.ts';
+import { Direction, Measure, MethodologyIndicatorInput, UnitLevel } from './model.ts';
+import { Amount, LIMITS } from './numbers.ts';
 import { PeriodSchema } from './period.ts';
+import { Name, Text } from './text.ts';
 
-/** What integrators ask the ledger to record. Unknown fields are refused, to catch typos. */
+/**
+ * What integrators ask the ledger to record: the door. Unknown fields are refused, to catch typos;
+ * text and numbers are held to the rules of text.ts and numbers.ts.
+ */
 
 const ExpectedRevision = z.number().int().min(-1).optional();
 
@@ -12,7 +17,8 @@ export const RegisterUnit = z.strictObject({
   name: Name,
   level: UnitLevel,
   parentId: Identifier.nullable().optional(),
-  validFrom: CalendarDate.nullable().optional(),
+  /** The unit's first day; without it, the day it is registered (decide.ts). */
+  validFrom: CalendarDate.optional(),
   validTo: CalendarDate.nullable().optional(),
   successorId: Identifier.nullable().optional(),
 });
@@ -40,14 +46,17 @@ export const PublishMethodology = z.strictObject({
   name: Name,
   level: UnitLevel,
   appliesFrom: PeriodSchema.optional(),
-  indicators: z.array(MethodologyIndicator).min(1, 'must list at least one indicator'),
+  indicators: z
+    .array(MethodologyIndicatorInput)
+    .min(1, 'must list at least one indicator')
+    .max(LIMITS.indicators, `must list at most ${LIMITS.indicators} indicators`),
   expectedRevision: ExpectedRevision,
 });
 
 export const SetTarget = z.strictObject({
   indicator: Identifier,
   period: PeriodSchema,
-  value: FiniteNumber,
+  value: Amount,
   unitId: Identifier.optional(),
   authority: Name,
   reason: Text.optional(),
@@ -57,14 +66,14 @@ export const SubmitValue = z.strictObject({
   unitId: Identifier,
   indicator: Identifier,
   period: PeriodSchema,
-  value: FiniteNumber,
+  value: Amount,
   source: Text.optional(),
   reportedAt: z.iso.datetime({ offset: true }).optional(),
 });
 
 export const CorrectValue = z.strictObject({
   submissionId: z.uuid(),
-  value: FiniteNumber,
+  value: Amount,
   reason: Text,
   expectedRevision: ExpectedRevision,
 });
@@ -88,3 +97,10 @@ export const COMMANDS = {
 export type CommandType = keyof typeof COMMANDS;
 export type Command = { [T in CommandType]: { type: T; body: z.infer<(typeof COMMANDS)[T]> } }[CommandType];
 export const COMMAND_TYPES = Object.keys(COMMANDS) as CommandType[];
+
+/** Whether a type a caller sent names a command: an own key of COMMANDS, never an inherited one. */
+export const isCommandType = (type: unknown): type is CommandType =>
+  typeof type === 'string' && Object.hasOwn(COMMANDS, type);
+
+/** What an ops principal gives to seal the ledger (time.ts). */
+export const SealLedger = z.strictObject({ reason: Text.optional() });

@@ -4,7 +4,9 @@ import { conflict, invalid, Rejection, unknownReference } from './errors.ts';
 import type { LedgerEventBody } from './events.ts';
 import { unitExistedDuring } from './facts.ts';
 import type { Measure } from './model.ts';
+import { LIMITS } from './numbers.ts';
 import { periodRange } from './period.ts';
+import { possibleTotal } from './scoring.ts';
 import { streams } from './streams.ts';
 import { activeKey, type CurrentSubmission, revisionOf, type WriteState } from './write-state.ts';
 
@@ -22,6 +24,11 @@ export interface DecideContext {
   readonly newId: () => string;
   /** How a command names the submission it addresses: in the body (a batch) or in the URL. */
   readonly submissionAddressedBy?: 'body' | 'path';
+  /**
+   * The calendar day (YYYY-MM-DD, Asia/Ho_Chi_Minh) the write is recorded on: its requested
+   * recordedAt's, or the clock's. A unit registered without validFrom exists from this day.
+   */
+  readonly today: string;
 }
 
 type Body<T extends keyof typeof COMMANDS> = z.infer<(typeof COMMANDS)[T]>;
@@ -30,7 +37,7 @@ type Body<T extends keyof typeof COMMANDS> = z.infer<(typeof COMMANDS)[T]>;
 export function decide(command: Command, state: WriteState, ctx: DecideContext): Decision {
   switch (command.type) {
     case 'unit':
-      return registerUnit(command.body, state);
+      return registerUnit(command.body, state, ctx);
     case 'unit-revision':
       return reviseUnit(command.body, state);
     case 'indicator':
@@ -68,14 +75,30 @@ function requireIndicator(state: WriteState, code: string, path: string) {
 }
 
 function checkDates(validFrom: string | null | undefined, validTo: string | null | undefined) {
-  if (validFrom && validTo && validTo < validFrom) throw invalid('validTo', 'must not be before validFrom');
+  if (validFrom && validTo && validTo < validFrom)
+    throw invalid('validTo', `must not be before validFrom (${validFrom})`);
 }
 
-function registerUnit(body: Body<'unit'>, state: WriteState): Decision {
+/** A unit's parent must not be the unit itself or one of the units below it: the unit tree has no cycles. */
+function checkParent(state: WriteState, unitId: string, parentId: string) {
+  const seen = new Set<string>();
+  for (let id: string | null = parentId; id !== null; id = state.units.get(id)?.parentId ?? null) {
+    if (id === unitId)
+      throw invalid(
+        'parentId',
+        `unit ${parentId} is ${unitId} itself or below it: the unit tree would have a cycle`,
+      );
+    if (seen.has(id)) return;
+    seen.add(id);
+  }
+}
+
+function registerUnit(body: Body<'unit'>, state: WriteState, ctx: DecideContext): Decision {
   const streamId = streams.unit(body.id);
   if (state.units.has(body.id))
     throw conflict('id', `unit ${body.id} is already registered; post a revision to change it`);
-  checkDates(body.validFrom, body.validTo);
+  const validFrom = body.validFrom ?? ctx.today;
+  checkDates(validFrom, body.validTo);
   if (body.parentId) requireUnit(state, body.parentId, 'parentId');
   if (body.successorId) requireUnit(state, body.successorId, 'successorId');
   return {
@@ -88,7 +111,7 @@ function registerUnit(body: Body<'unit'>, state: WriteState): Decision {
         name: body.name,
         level: body.level,
         parentId: body.parentId ?? null,
-        validFrom: body.validFrom ?? null,
+        validFrom,
         validTo: body.validTo ?? null,
         successorId: body.successorId ?? null,
       },
@@ -105,7 +128,9 @@ function reviseUnit(body: Body<'unit-revision'>, state: WriteState): Decision {
   const successorId = body.successorId === undefined ? unit.successorId : body.successorId;
   const validTo = body.validTo === undefined ? unit.validTo : body.validTo;
   if (parentId) requireUnit(state, parentId, 'parentId');
+  if (parentId) checkParent(state, body.unitId, parentId);
   if (successorId) requireUnit(state, successorId, 'successorId');
+  if (successorId === body.unitId) throw invalid('successorId', 'a unit cannot be its own successor');
   checkDates(unit.validFrom, validTo);
   return {
     streamId,
@@ -138,12 +163,18 @@ function publishMethodology(body: Body<'methodology'>, state: WriteState): Decis
   const streamId = streams.methodology(body.id);
   const expectedRevision = expect(state, streamId, body.expectedRevision, `methodology ${body.id}`);
   const seen = new Set<string>();
-  body.indicators.forEach((item, i) => {
+  const measures = body.indicators.map((item, i) => {
     if (seen.has(item.indicator))
       throw invalid(`indicators.${i}.indicator`, `indicator ${item.indicator} is listed twice`);
     seen.add(item.indicator);
-    requireIndicator(state, item.indicator, `indicators.${i}.indicator`);
+    return requireIndicator(state, item.indicator, `indicators.${i}.indicator`).measure;
   });
+  const total = possibleTotal(body.indicators, measures);
+  if (!(total <= LIMITS.possibleTotal))
+    throw invalid(
+      'indicators',
+      `the methodology could give up to ${total} points; at most ${LIMITS.possibleTotal} are allowed (a scaled rule counts its maxPoints, or its factor times the largest value its indicator can take)`,
+    );
   const version = (state.methodologies.get(body.id)?.version ?? 0) + 1;
   return {
     streamId,
@@ -198,7 +229,10 @@ function submitValue(body: Body<'submission'>, state: WriteState, ctx: DecideCon
   const indicator = requireIndicator(state, body.indicator, 'indicator');
   const { start, end } = periodRange(body.period);
   if (!unitExistedDuring(unit, start, end))
-    throw unknownReference('period', `unit ${unit.unitId} did not exist during ${body.period}`);
+    throw unknownReference(
+      'period',
+      `unit ${unit.unitId} did not exist during ${body.period} (it exists ${unit.validFrom ? `from ${unit.validFrom}` : 'from the start'}${unit.validTo ? ` to ${unit.validTo}` : ''})`,
+    );
   checkValue(indicator.measure, body.value);
   const active = state.active.get(activeKey(body.unitId, body.indicator, body.period));
   if (active)

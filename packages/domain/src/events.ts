@@ -1,11 +1,17 @@
 import { z } from 'zod';
-import { CalendarDate, FiniteNumber, Identifier, Name, Text } from './ids.ts';
+import { CalendarDate, Identifier } from './ids.ts';
 import { Direction, Measure, MethodologyIndicator, UnitFields } from './model.ts';
+import { FiniteNumber } from './numbers.ts';
 import { PeriodSchema } from './period.ts';
+import { StoredName as Name, StoredText as Text } from './text.ts';
 
 /**
  * The ledger's events. Each has a versioned type name and a schemaVersion; a change to the
  * shape of an event is a new version, never an edit of an old one.
+ *
+ * These schemas are what every reader of the log accepts: the store checks each event against its
+ * schema before appending it (event-store rules), and every fold checks it again. They are never
+ * stricter than what an earlier version wrote; the door's stricter rules are in commands.ts.
  */
 const event = <T extends string, S extends z.ZodType>(type: T, schemaVersion: number, data: S) => ({
   type,
@@ -128,12 +134,18 @@ export const ScoreComputed = event(
     period: PeriodSchema,
     points: NumbersByName,
     groups: NumbersByName,
-    total: z.number(),
+    total: FiniteNumber,
     indicatorsMet: z.number().int().nonnegative(),
     indicatorsTotal: z.number().int().nonnegative(),
     computedFrom: z.number().int().nonnegative(),
   }),
 );
+
+/**
+ * The ledger is sealed: from here on every write is recorded at the ledger's clock and a requested
+ * recordedAt is refused (time.ts). Recorded once, on the stream `ledger:seal`.
+ */
+export const LedgerSealed = event('ledger.ledger-sealed.v1', 1, z.object({ reason: Text.nullable() }));
 
 export const LEDGER_EVENTS = [
   UnitRegistered,
@@ -146,6 +158,7 @@ export const LEDGER_EVENTS = [
   ValueCorrected,
   SubmissionRetracted,
   ScoreComputed,
+  LedgerSealed,
 ] as const;
 
 type Def = (typeof LEDGER_EVENTS)[number];
@@ -160,6 +173,9 @@ const byType = new Map<string, Def>(LEDGER_EVENTS.map((d) => [d.type, d]));
 export const isLedgerEventType = (type: string): type is LedgerEventType => byType.has(type);
 
 export const schemaVersionOf = (type: LedgerEventType): number => (byType.get(type) as Def).schemaVersion;
+
+/** The data schema of a ledger event type. */
+export const eventSchema = (type: LedgerEventType): z.ZodType => (byType.get(type) as Def).data;
 
 /** Validates stored data against its event schema; throws a ZodError on a mismatch. */
 export function parseEventBody(type: string, data: unknown): LedgerEventBody {

@@ -56,6 +56,12 @@ export interface Target {
   readonly event: EventRef;
 }
 
+/** The ledger's seal: from its event on, every write is recorded at the ledger's clock (time.ts). */
+export interface Seal {
+  readonly reason: string | null;
+  readonly event: EventRef;
+}
+
 /** The value in force for one unit, indicator and period, and the events that made it so. */
 export interface Value {
   readonly submissionId: string;

@@ -1,7 +1,7 @@
 import { type AppendOnlyColumn, createRunColumn } from './column.ts';
 import type { RecordedEvent } from './envelope.ts';
 import { isLedgerEventType, type LedgerEventBody, parseEventBody } from './events.ts';
-import type { EventRef, Indicator, Methodology, Target, Unit, Value } from './facts.ts';
+import type { EventRef, Indicator, Methodology, Seal, Target, Unit, Value } from './facts.ts';
 import { type History, record } from './history.ts';
 import type { Period } from './period.ts';
 import { createValueVersions, type ValueInForce, type ValueVersions } from './value-versions.ts';
@@ -47,6 +47,8 @@ export interface LedgerIndex {
   readonly indicators: Map<string, History<Indicator>>;
   readonly methodologies: Map<string, History<Methodology>>;
   readonly targets: Map<string, History<Target>>;
+  /** The ledger's seal (time.ts), under the key 'ledger': at most one version. */
+  readonly seals: Map<string, History<Seal>>;
   /** Every version of every value, as numbers; the details behind each are in `valueDetails`. */
   readonly values: ValueVersions;
   readonly valueDetails: ValueDetails;
@@ -63,7 +65,7 @@ export interface LedgerIndex {
   journal?: FactVersion[];
 }
 
-export type FactKind = 'units' | 'indicators' | 'methodologies' | 'targets' | 'values';
+export type FactKind = 'units' | 'indicators' | 'methodologies' | 'targets' | 'seals' | 'values';
 
 /** One version of one fact, as a projection stores it. */
 export interface FactVersion {
@@ -157,6 +159,7 @@ export const createLedgerIndex = (valueDetails: ValueDetails = inMemoryValueDeta
   indicators: new Map(),
   methodologies: new Map(),
   targets: new Map(),
+  seals: new Map(),
   values: createValueVersions({ keepSubmissionIds: !valueDetails.keeps }),
   valueDetails,
   unitsByParent: new Map(),
@@ -178,6 +181,9 @@ export const valueKey = (unitId: string, indicator: string, period: Period) =>
   `${unitId}\u0000${indicator}\u0000${period}`;
 
 export const headPosition = (index: LedgerIndex): number => index.positions.at(-1) ?? 0;
+
+/** The ledger's seal, if the index has folded it. */
+export const sealOf = (index: LedgerIndex): Seal | undefined => index.seals.get('ledger')?.at(-1)?.value;
 
 const latest = <T>(history: History<T> | undefined): T | undefined => history?.at(-1)?.value;
 
@@ -298,6 +304,9 @@ function applyFact(index: LedgerIndex, e: LedgerRecordedEvent): void {
       putValue(index, d, at, null, null, () => null);
       return;
     }
+    case 'ledger.ledger-sealed.v1':
+      put(index, 'seals', 'ledger', at, { reason: e.data.reason, event: refOf(e) });
+      return;
     default:
       return;
   }

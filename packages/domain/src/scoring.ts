@@ -1,5 +1,6 @@
 import type { Indicator, Methodology, Target } from './facts.ts';
-import type { Direction, MethodologyIndicator } from './model.ts';
+import type { Direction, Measure, MethodologyIndicator } from './model.ts';
+import { LIMITS } from './numbers.ts';
 import type { Period } from './period.ts';
 import type { ValueInForce } from './value-versions.ts';
 import type { LedgerView } from './view.ts';
@@ -108,15 +109,38 @@ export function scoreUnit(
       throw new RangeError(`methodology ${methodology.methodologyId} uses unknown ${item.indicator}`);
     return scoreIndicator(view, item, indicator, unitId, period);
   });
-  const groups: Record<string, number> = {};
+  // A Map, not an object: a group may be named like an inherited property ("constructor", "__proto__").
+  const groups = new Map<string, number>();
   let total = 0;
   let met = 0;
   let withBenchmark = 0;
   for (const s of indicators) {
-    groups[s.group] = (groups[s.group] ?? 0) + s.points;
+    groups.set(s.group, (groups.get(s.group) ?? 0) + s.points);
     total += s.points;
     if (s.met !== null) withBenchmark++;
     if (s.met) met++;
   }
-  return { unitId, indicators, groups, total, indicatorsMet: met, indicatorsTotal: withBenchmark };
+  return {
+    unitId,
+    indicators,
+    groups: Object.fromEntries(groups),
+    total,
+    indicatorsMet: met,
+    indicatorsTotal: withBenchmark,
+  };
+}
+
+/**
+ * The most points a methodology can give one unit: each indicator's maxPoints, or for a scaled rule
+ * without one, its factor times the largest value its indicator's measure allows. Checked when a
+ * methodology is published (decide.ts), so that every total scoring computes stays small and finite.
+ */
+export function possibleTotal(items: readonly MethodologyIndicator[], measures: readonly Measure[]): number {
+  let total = 0;
+  items.forEach((item, i) => {
+    if (item.maxPoints !== undefined) total += item.maxPoints;
+    else if (item.rule.kind === 'scaled')
+      total += Math.abs(item.rule.factor) * (measures[i] === 'percent' ? 100 : LIMITS.magnitude);
+  });
+  return total;
 }

@@ -34,3 +34,18 @@ export function valueStreamParts(streamId: string): ValueStreamParts | undefined
   const [, period, unitId, indicator] = streamId.split(':') as [string, string, string, string];
   return { unitId, indicator, period };
 }
+
+/**
+ * The streams of the ledger's own bookkeeping: not decided on by commands, but named here so that
+ * each name has one home.
+ */
+export const bookkeepingStreams = {
+  /** The seal of the ledger (time.ts): at most one event. */
+  seal: 'ledger:seal',
+  /** The scoring service's checkpoint, recorded with its scores. */
+  scoringCheckpoint: 'checkpoint:scoring',
+  /** The transparency log's signed checkpoints. */
+  logCheckpoints: 'tlog:checkpoints',
+  /** An Idempotency-Key's write, by the key's SHA-256 (hex). */
+  idempotency: (keyHash: string) => `idempotency:${keyHash}`,
+} as const;

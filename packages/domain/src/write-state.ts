@@ -82,12 +82,12 @@ export function createWriteState(): WriteState {
 
 /**
  * The revision of each stream commands are decided on. Value streams' are in their cells; those of
- * units, indicators, methodologies and targets in a Map. Streams no command is decided on (scores,
+ * units, indicators, methodologies, targets and the seal in a Map. Streams no command is decided on (scores,
  * idempotency records, checkpoints) are not kept: their revision reads as -1.
  */
 function streamRevisions(cells: ValueCells): MapLike<string, number> {
   const others = new Map<string, number>();
-  const DECIDED = /^(unit|indicator|methodology|target):/;
+  const DECIDED = /^(unit|indicator|methodology|target|ledger):/;
   const valueCell = ({ unitId, indicator, period }: ValueStreamParts, create: boolean) =>
     cells.cell(unitId, indicator, period, create);
   const get = (streamId: string) => {

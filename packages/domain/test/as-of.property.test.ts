@@ -106,6 +106,7 @@ function baseLedger(): TestLedger {
   l.record(
     cmd('unit', {
       id: 'HT',
+      validFrom: '2000-01-01',
       name: 'Tỉnh Hà Tây',
       level: 'province',
       parentId: 'VN',

@@ -7,6 +7,8 @@ import { catalogLedger, cmd, IND, pathsOf, rejectionOf, sequentialIds, type Test
 
 const AUTHORITY = 'Văn phòng Chính phủ';
 const UNKNOWN_SUBMISSION = '0190f0a0-0000-7000-8000-ffffffffffff';
+/** The day the ledger's clock is on in these tests (T0). */
+const TODAY = '2024-01-15';
 
 describe('decide', () => {
   let l: TestLedger;
@@ -15,7 +17,7 @@ describe('decide', () => {
   });
 
   describe('happy paths: each command records one event on its stream', () => {
-    it('unit: registers the unit with absent fields as null', () => {
+    it('unit: registers the unit with absent fields as null, existing from the day it is registered', () => {
       const d = l.decide(
         cmd('unit', { id: 'TTH', name: '  Tỉnh Thừa Thiên Huế ', level: 'province', parentId: 'VN' }),
       );
@@ -29,7 +31,7 @@ describe('decide', () => {
             name: 'Tỉnh Thừa Thiên Huế',
             level: 'province',
             parentId: 'VN',
-            validFrom: null,
+            validFrom: TODAY,
             validTo: null,
             successorId: null,
           },
@@ -293,12 +295,24 @@ describe('decide', () => {
         ],
         [
           'unit under an unknown parent',
-          cmd('unit', { id: 'HN-BD', name: 'Quận Ba Đình', level: 'district', parentId: 'XX' }),
+          cmd('unit', {
+            id: 'HN-BD',
+            validFrom: '2000-01-01',
+            name: 'Quận Ba Đình',
+            level: 'district',
+            parentId: 'XX',
+          }),
           'parentId',
         ],
         [
           'unit with an unknown successor',
-          cmd('unit', { id: 'HT', name: 'Tỉnh Hà Tây', level: 'province', successorId: 'XX' }),
+          cmd('unit', {
+            id: 'HT',
+            validFrom: '2000-01-01',
+            name: 'Tỉnh Hà Tây',
+            level: 'province',
+            successorId: 'XX',
+          }),
           'successorId',
         ],
         [
@@ -327,6 +341,7 @@ describe('decide', () => {
         l.record(
           cmd('unit', {
             id: 'HT',
+            validFrom: '2000-01-01',
             name: 'Tỉnh Hà Tây',
             level: 'province',
             validTo: '2008-07-31',
@@ -367,7 +382,8 @@ describe('decide', () => {
     describe('conflicts', () => {
       it('Given a registered unit, When it is registered again, Then conflict at id', () => {
         expectRejection(
-          () => l.decide(cmd('unit', { id: 'HN', name: 'Hà Nội', level: 'province' })),
+          () =>
+            l.decide(cmd('unit', { id: 'HN', validFrom: '2000-01-01', name: 'Hà Nội', level: 'province' })),
           'conflict',
           ['id'],
         );
@@ -617,12 +633,21 @@ describe('decide', () => {
       const fork = forkWriteState(base);
       const newId = sequentialIds('0190f0b0-0000-7000-8000');
       const run = (state: WriteState, command: Command) => {
-        const d = decide(command, state, { newId });
+        const d = decide(command, state, { newId, today: TODAY });
         evolveWriteState(state, d.streamId, d.event);
         return d;
       };
 
-      run(fork, cmd('unit', { id: 'TTH', name: 'Tỉnh Thừa Thiên Huế', level: 'province', parentId: 'VN' }));
+      run(
+        fork,
+        cmd('unit', {
+          id: 'TTH',
+          validFrom: '2000-01-01',
+          name: 'Tỉnh Thừa Thiên Huế',
+          level: 'province',
+          parentId: 'VN',
+        }),
+      );
       const submitted = run(
         fork,
         cmd('submission', { unitId: 'TTH', indicator: IND.online, period: '2024', value: 70 }),
@@ -646,23 +671,34 @@ describe('decide', () => {
           decide(
             cmd('submission', { unitId: 'TTH', indicator: IND.online, period: '2024', value: 70 }),
             base,
-            { newId },
+            { newId, today: TODAY },
           ),
         ).kind,
       ).toBe('unknown-reference');
       expect(() =>
-        decide(cmd('unit', { id: 'TTH', name: 'Tỉnh Thừa Thiên Huế', level: 'province' }), base, { newId }),
+        decide(
+          cmd('unit', { id: 'TTH', validFrom: '2000-01-01', name: 'Tỉnh Thừa Thiên Huế', level: 'province' }),
+          base,
+          {
+            newId,
+            today: TODAY,
+          },
+        ),
       ).not.toThrow();
     });
 
     it('Given a retraction in a fork, Then the base still holds the submission active', () => {
       const id = l.submit({ unitId: 'HN', indicator: IND.online, period: '2024', value: 87.5 });
       const fork = forkWriteState(l.state);
-      const d = decide(cmd('retraction', { submissionId: id, reason: 'Rút' }), fork, { newId: l.newId });
+      const d = decide(cmd('retraction', { submissionId: id, reason: 'Rút' }), fork, {
+        newId: l.newId,
+        today: TODAY,
+      });
       evolveWriteState(fork, d.streamId, d.event);
       expect(() =>
         decide(cmd('submission', { unitId: 'HN', indicator: IND.online, period: '2024', value: 90 }), fork, {
           newId: l.newId,
+          today: TODAY,
         }),
       ).not.toThrow();
       expect(
@@ -680,7 +716,7 @@ describe('decide', () => {
           decide(
             cmd('submission', { unitId: 'HN', indicator: IND.online, period: '2024', value: 1 }),
             state,
-            { newId: sequentialIds() },
+            { newId: sequentialIds(), today: TODAY },
           ),
         ).kind,
       ).toBe('unknown-reference');

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { ledgerDay } from '../src/as-of.ts';
 import { COMMANDS, type Command, type CommandType } from '../src/commands.ts';
 import { type DecideContext, type Decision, decide } from '../src/decide.ts';
 import { Rejection } from '../src/errors.ts';
@@ -60,8 +61,9 @@ export class TestLedger {
     return this.#clock;
   }
 
+  /** Decides against the write state, recording on the clock's day unless `ctx` says otherwise. */
   decide(command: Command, ctx: Partial<DecideContext> = {}): Decision {
-    return decide(command, this.state, { newId: this.newId, ...ctx });
+    return decide(command, this.state, { newId: this.newId, today: ledgerDay(this.#clock), ...ctx });
   }
 
   /** Decides and records the command; `atMs` (default: the clock) must not go backwards. */
@@ -157,14 +159,14 @@ export const PROVINCE_METHODOLOGY = 'qd766-province';
 /** The national unit, four provinces and the Decision 766 indicators. */
 export function catalogLedger(startMs = T0): TestLedger {
   const l = new TestLedger(startMs);
-  l.record(cmd('unit', { id: 'VN', name: 'Việt Nam', level: 'national' }));
+  l.record(cmd('unit', { id: 'VN', validFrom: '2000-01-01', name: 'Việt Nam', level: 'national' }));
   for (const [id, name] of [
     ['HN', 'Thành phố Hà Nội'],
     ['HP', 'Thành phố Hải Phòng'],
     ['DN', 'Thành phố Đà Nẵng'],
     ['HCM', 'Thành phố Hồ Chí Minh'],
   ] as const)
-    l.record(cmd('unit', { id, name, level: 'province', parentId: 'VN' }));
+    l.record(cmd('unit', { id, validFrom: '2000-01-01', name, level: 'province', parentId: 'VN' }));
   const indicators = [
     [IND.online, 'Tỷ lệ hồ sơ trực tuyến', 'percent', 'higher-is-better'],
     [IND.onTime, 'Tỷ lệ hồ sơ giải quyết đúng hạn', 'percent', 'higher-is-better'],

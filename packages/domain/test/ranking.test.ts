@@ -71,7 +71,15 @@ describe('ranking', () => {
     });
 
     it('orders ties by code point, not by locale (upper case before lower case)', () => {
-      l.record(cmd('unit', { id: 'bac-ninh', name: 'Tỉnh Bắc Ninh', level: 'province', parentId: 'VN' }));
+      l.record(
+        cmd('unit', {
+          id: 'bac-ninh',
+          validFrom: '2000-01-01',
+          name: 'Tỉnh Bắc Ninh',
+          level: 'province',
+          parentId: 'VN',
+        }),
+      );
       publishSatisfactionOnly(l);
       l.submit({ unitId: 'bac-ninh', indicator: IND.satisfaction, period: '2024', value: 75 });
       l.submit({ unitId: 'HP', indicator: IND.satisfaction, period: '2024', value: 75 });
@@ -105,8 +113,16 @@ describe('ranking', () => {
 
   describe('which units are ranked', () => {
     it('Given units of other levels, Then only the methodology level is ranked', () => {
-      l.record(cmd('unit', { id: 'HN-BD', name: 'Quận Ba Đình', level: 'district', parentId: 'HN' }));
-      l.record(cmd('unit', { id: 'BTP', name: 'Bộ Tư pháp', level: 'ministry' }));
+      l.record(
+        cmd('unit', {
+          id: 'HN-BD',
+          validFrom: '2000-01-01',
+          name: 'Quận Ba Đình',
+          level: 'district',
+          parentId: 'HN',
+        }),
+      );
+      l.record(cmd('unit', { id: 'BTP', validFrom: '2000-01-01', name: 'Bộ Tư pháp', level: 'ministry' }));
       publishSatisfactionOnly(l);
       l.submit({ unitId: 'HN-BD', indicator: IND.satisfaction, period: '2024', value: 99 });
       l.submit({ unitId: 'BTP', indicator: IND.satisfaction, period: '2024', value: 99 });
@@ -119,6 +135,7 @@ describe('ranking', () => {
         l.record(
           cmd('unit', {
             id: 'HT',
+            validFrom: '2000-01-01',
             name: 'Tỉnh Hà Tây',
             level: 'province',
             parentId: 'VN',
@@ -187,7 +204,15 @@ describe('ranking', () => {
 
   describe('names and parents over time', () => {
     beforeEach(() => {
-      l.record(cmd('unit', { id: 'TTH', name: 'Tỉnh Thừa Thiên Huế', level: 'province', parentId: 'VN' }));
+      l.record(
+        cmd('unit', {
+          id: 'TTH',
+          validFrom: '2000-01-01',
+          name: 'Tỉnh Thừa Thiên Huế',
+          level: 'province',
+          parentId: 'VN',
+        }),
+      );
       publishSatisfactionOnly(l);
       l.later(
         30,
@@ -219,7 +244,15 @@ describe('ranking', () => {
 
   describe('a unit abolished after a rename', () => {
     it('Given a rename effective 2024-01-01 and a later abolition, Then the 2023 ranking still shows the old name', () => {
-      l.record(cmd('unit', { id: 'TTH', name: 'Tỉnh Thừa Thiên Huế', level: 'province', parentId: 'VN' }));
+      l.record(
+        cmd('unit', {
+          id: 'TTH',
+          validFrom: '2000-01-01',
+          name: 'Tỉnh Thừa Thiên Huế',
+          level: 'province',
+          parentId: 'VN',
+        }),
+      );
       publishSatisfactionOnly(l);
       l.later(
         30,
@@ -239,6 +272,7 @@ describe('ranking', () => {
       l.record(
         cmd('unit', {
           id: 'HT',
+          validFrom: '2000-01-01',
           name: 'Tỉnh Hà Tây',
           level: 'province',
           parentId: 'VN',
@@ -251,7 +285,7 @@ describe('ranking', () => {
         ['HP-LC', 'Quận Lê Chân', 'HP'],
         ['HD', 'Thị xã Hà Đông', 'HT'],
       ] as const)
-        l.record(cmd('unit', { id, name, level: 'district', parentId }));
+        l.record(cmd('unit', { id, validFrom: '2000-01-01', name, level: 'district', parentId }));
       // Hà Đông passed to Hà Nội with the rest of Hà Tây.
       l.record(
         cmd('unit-revision', {

@@ -2,8 +2,7 @@ import { NO_STREAM } from '@kurrent/kurrentdb-client';
 import {
   type AppendedEvent,
   type AppendRequest,
-  checkExpectedRevision,
-  DuplicateEventId,
+  checkAppend,
   satisfies,
   alreadyRecorded as sharedAlreadyRecorded,
   WrongExpectedRevision,
@@ -14,33 +13,17 @@ export { assignRecordedAt, normalizeRecordedAt, satisfies } from '@ledger/event-
 import type { MarkerData, PendingEvent } from './codec.ts';
 import { checkEventType, checkStreamId } from './naming.ts';
 
-/** KurrentDB takes event ids as UUIDs; the port's are UUIDv7. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
- * Flattens the requests in call order. Refuses, before anything is read or written, what no state of
- * the log could accept: malformed expected revisions, stream ids or event types the adapter reserves,
- * ids that are not UUIDs, data that is not JSON, and the same event id twice in one call.
+ * Flattens the requests in call order. Refuses, before anything is read or written, what the shared
+ * rules refuse (checkAppend) and the stream ids and event types this adapter reserves.
  */
 export function flatten(requests: readonly AppendRequest[]): PendingEvent[] {
+  checkAppend(requests);
   const pending: PendingEvent[] = [];
-  const seen = new Set<string>();
   for (const request of requests) {
-    checkExpectedRevision(request.expectedRevision);
     checkStreamId(request.streamId);
     for (const event of request.events) {
-      if (typeof event.eventId !== 'string' || !UUID.test(event.eventId)) {
-        throw new TypeError(`event id ${String(event.eventId)} is not a UUID`);
-      }
-      const key = event.eventId.toLowerCase();
-      if (seen.has(key)) throw new DuplicateEventId(event.eventId, 'appears twice in one append');
-      seen.add(key);
       checkEventType(event.type);
-      if (!Number.isSafeInteger(event.schemaVersion) || event.schemaVersion < 0) {
-        throw new TypeError(`event ${event.eventId}: schemaVersion must be a non-negative integer`);
-      }
-      checkJson(event.data, event.eventId, 'data');
-      checkJson(event.metadata, event.eventId, 'metadata');
       pending.push({
         eventId: event.eventId,
         streamId: request.streamId,
@@ -130,9 +113,3 @@ export const alreadyRecorded = (
     pending,
     markers.map((marker, i) => marker && { ...marker, eventId: pending[i]?.eventId ?? '' }),
   );
-
-function checkJson(value: unknown, eventId: string, field: string): void {
-  if (JSON.stringify(value) === undefined) {
-    throw new TypeError(`event ${eventId}: ${field} is not JSON-serializable`);
-  }
-}

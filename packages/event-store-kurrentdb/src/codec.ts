@@ -34,6 +34,8 @@ export interface ClockData {
   readonly lastPosition: number;
   /** The recordedAt of every event of the append: never earlier than the previous clock event's. */
   readonly recordedAt: string;
+  /** Set from the append that records the seal on: the log refuses requested recordedAts from then on. */
+  readonly sealed?: true;
 }
 
 /** The marker's data: where an event id was recorded. One marker stream per event id. */
@@ -112,7 +114,12 @@ export function decodeClock(raw: KurrentRecordedEvent): ClockData {
   ) {
     throw new Error(`${raw.streamId}@${raw.revision} is not a ledger clock event (type ${raw.type})`);
   }
-  return { firstPosition, lastPosition, recordedAt: data.recordedAt };
+  return {
+    firstPosition,
+    lastPosition,
+    recordedAt: data.recordedAt,
+    ...(data.sealed === true ? { sealed: true } : {}),
+  };
 }
 
 export function decodeMarker(raw: KurrentRecordedEvent): MarkerData {

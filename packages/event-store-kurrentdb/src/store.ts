@@ -23,6 +23,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type Subscription,
+  sealsTheLog,
   startSubscription,
 } from '@ledger/event-store';
 import {
@@ -189,6 +190,7 @@ export function getKurrentDBEventStore(
         nowMs: now(),
         requestedAt,
         derivedFrom,
+        sealed: clock.data?.sealed === true,
       });
       if (time.conflict !== undefined) return replayOrRefuse(pending, time.conflict);
       const refusal = firstRefusal(requests, revisions);
@@ -220,6 +222,7 @@ export function getKurrentDBEventStore(
             firstPosition: plan.firstPosition,
             lastPosition: plan.lastPosition,
             recordedAt: time.recordedAt,
+            ...(clock.data?.sealed || sealsTheLog(requests) ? { sealed: true as const } : {}),
           }),
         ],
       });

@@ -1,9 +1,4 @@
-import {
-  type AppendedEvent,
-  type AppendRequest,
-  checkExpectedRevision,
-  DuplicateEventId,
-} from '@ledger/event-store';
+import { type AppendedEvent, type AppendRequest, checkAppend } from '@ledger/event-store';
 
 /** One event of an append, flattened and serialized before the write lock is taken. */
 export interface PendingEvent {
@@ -32,32 +27,23 @@ export const appendedOf = (eventId: string, ref: RecordedRef): AppendedEvent => 
 });
 
 /**
- * Flattens the requests in order. Refuses, before touching the log, what no log state could accept:
- * malformed expected revisions, unserializable data, and the same event id twice in one call.
+ * Flattens the requests in order, once the shared rules (checkAppend) have refused, before the log
+ * is touched, what no log state could accept.
  */
 export function flatten(requests: readonly AppendRequest[]): PendingEvent[] {
+  checkAppend(requests);
   const pending: PendingEvent[] = [];
-  const seen = new Set<string>();
   for (const request of requests) {
-    checkExpectedRevision(request.expectedRevision);
     for (const event of request.events) {
-      if (seen.has(event.eventId)) throw new DuplicateEventId(event.eventId, 'appears twice in one append');
-      seen.add(event.eventId);
       pending.push({
         eventId: event.eventId,
         streamId: request.streamId,
         type: event.type,
         schemaVersion: event.schemaVersion,
-        data: toJson(event.data, event.eventId, 'data'),
-        metadata: toJson(event.metadata, event.eventId, 'metadata'),
+        data: JSON.stringify(event.data),
+        metadata: JSON.stringify(event.metadata),
       });
     }
   }
   return pending;
-}
-
-function toJson(value: unknown, eventId: string, field: string): string {
-  const json = JSON.stringify(value);
-  if (json === undefined) throw new TypeError(`event ${eventId}: ${field} is not JSON-serializable`);
-  return json;
 }

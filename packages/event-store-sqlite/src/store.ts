@@ -14,6 +14,7 @@ import {
   normalizeAppendOptions,
   type ReadAllOptions,
   type ReadStreamOptions,
+  SEAL_STREAM,
   type Subscription,
   satisfies,
   startSubscription,
@@ -86,6 +87,7 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): SQLiteEve
   const statements = {
     head: db.prepare('SELECT position, recorded_at FROM events ORDER BY position DESC LIMIT 1'),
     streamRevision: db.prepare('SELECT max(revision) AS revision FROM events WHERE stream_id = ?'),
+    sealed: db.prepare('SELECT 1 AS sealed FROM events WHERE stream_id = ? LIMIT 1'),
     byEventId: db.prepare('SELECT position, stream_id, revision, recorded_at FROM events WHERE event_id = ?'),
     insert: db.prepare(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     readStream: db.prepare(
@@ -216,6 +218,8 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): SQLiteEve
         nowMs: now(),
         requestedAt,
         derivedFrom,
+        // Looked up only for an import: the one append a seal refuses.
+        sealed: requestedAt !== undefined && statements.sealed.get(SEAL_STREAM) !== undefined,
       });
       const written = time.conflict
         ? { refusal: time.conflict }

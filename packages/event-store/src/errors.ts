@@ -15,19 +15,45 @@ export class WrongExpectedRevision extends Error {
   }
 }
 
-/** A requested recordedAt would make time go backwards along the log, or lies in the future. */
+export type RecordedAtConflictReason = 'before-latest' | 'in-future' | 'sealed';
+
+/**
+ * A requested recordedAt would make time go backwards along the log, lies in the future, or was
+ * asked of a sealed log (one that holds an event on `ledger:seal`: every append is then recorded
+ * at the clock).
+ */
 export class RecordedAtConflict extends Error {
   readonly requested: string;
   readonly bound: string;
-  constructor(requested: string, bound: string, reason: 'before-latest' | 'in-future') {
+  readonly reason: RecordedAtConflictReason;
+  constructor(requested: string, bound: string, reason: RecordedAtConflictReason) {
     super(
       reason === 'before-latest'
         ? `recordedAt ${requested} is before the latest recordedAt in the ledger, ${bound}`
-        : `recordedAt ${requested} is in the future (now is ${bound})`,
+        : reason === 'in-future'
+          ? `recordedAt ${requested} is in the future (now is ${bound})`
+          : `recordedAt ${requested} is refused: the ledger is sealed, and every write is recorded at its clock (now ${bound})`,
     );
     this.name = 'RecordedAtConflict';
     this.requested = requested;
     this.bound = bound;
+    this.reason = reason;
+  }
+}
+
+/**
+ * An event no reader of the log could take: not JSON that can be hashed and read back exactly, or
+ * a known type whose data does not match its schema. Nothing of the append is recorded. For a writer
+ * it is a bug: the door let through what the log refuses, or a derived event came out wrong.
+ */
+export class InvalidEvent extends TypeError {
+  readonly eventId: string;
+  readonly path: string;
+  constructor(eventId: string, type: string, path: string, detail: string) {
+    super(`event ${eventId} (${type}) cannot be recorded: ${path ? `${path} ` : ''}${detail}`);
+    this.name = 'InvalidEvent';
+    this.eventId = eventId;
+    this.path = path;
   }
 }
 

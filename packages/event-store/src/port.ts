@@ -109,6 +109,13 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
+/** A position a consumer saved, with the id of the event it handled there. */
+export interface SavedCheckpoint {
+  readonly position: number;
+  /** Absent for a checkpoint saved by a version that did not record it. */
+  readonly eventId?: string;
+}
+
 /**
  * Where a consumer keeps how far it got, when that cannot live beside its effect. The last saves
  * may be lost to a power loss: consumers are at least once and skip what they already have.
@@ -116,6 +123,12 @@ export interface EventStore {
 export interface Checkpoints {
   /** The position saved under `name`, 0 if none. */
   load(name: string): Promise<number>;
-  save(name: string, position: number): Promise<void>;
+  /**
+   * The last saves under `name` (at most 256), oldest first: a consumer checks them against the log
+   * at start, and goes back to the last one the log agrees with (a restored backup, another store).
+   */
+  trail(name: string): Promise<SavedCheckpoint[]>;
+  /** Saves `position`, and the id of the event handled there. */
+  save(name: string, position: number, eventId?: string): Promise<void>;
   close(): Promise<void>;
 }

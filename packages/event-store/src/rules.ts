@@ -1,10 +1,78 @@
-import { DuplicateEventId, RecordedAtConflict } from './errors.ts';
-import type { AppendedEvent, AppendOptions, ExpectedRevision } from './port.ts';
+import { bookkeepingStreams, eventDataFault, notPlainJson } from '@ledger/domain';
+import { DuplicateEventId, InvalidEvent, RecordedAtConflict } from './errors.ts';
+import type { AppendedEvent, AppendOptions, AppendRequest, ExpectedRevision, NewEvent } from './port.ts';
 
 /**
- * The append rules every adapter applies, written once: how an expected revision is checked, how
- * an append's recordedAt is chosen, and how a retried call is recognised.
+ * The append rules every adapter applies, written once: what may be appended at all, how an
+ * expected revision is checked, how an append's recordedAt is chosen, and how a retried call is
+ * recognised.
  */
+
+/** The stream whose first event seals the log: requested recordedAts are refused from then on. */
+export const SEAL_STREAM = bookkeepingStreams.seal;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** A name the log keeps (a stream id, a type): a short, well-formed string without controls. */
+function checkName(value: unknown, what: string, max: number): void {
+  if (typeof value !== 'string' || value.length === 0 || value.length > max || !value.isWellFormed())
+    throw new TypeError(`${what} must be a well-formed string of 1–${max} characters, got ${String(value)}`);
+  if (CONTROL.test(value)) throw new TypeError(`${what} must not contain control characters`);
+}
+
+/**
+ * Refuses what no reader of the log could take, before anything is read or written: an event
+ * whose data or metadata is not plain JSON (a lone surrogate, a non-finite number, a class
+ * instance, nesting deeper than 64 levels), a known type whose data does not match its schema
+ * (InvalidEvent); and, as caller bugs (TypeError), malformed expected revisions, stream ids, types,
+ * event ids (UUIDs) and schema versions. The same event id twice in one call is a DuplicateEventId.
+ */
+export function checkAppend(requests: readonly AppendRequest[]): void {
+  const seen = new Set<string>();
+  for (const request of requests) {
+    checkExpectedRevision(request.expectedRevision);
+    checkName(request.streamId, 'a stream id', 512);
+    for (const event of request.events) {
+      if (typeof event.eventId !== 'string' || !UUID.test(event.eventId))
+        throw new TypeError(`event id ${String(event.eventId)} is not a UUID`);
+      const key = event.eventId.toLowerCase();
+      if (seen.has(key)) throw new DuplicateEventId(event.eventId, 'appears twice in one append');
+      seen.add(key);
+      checkEvent(event);
+    }
+  }
+}
+
+function checkEvent(event: NewEvent): void {
+  const { eventId, type } = event;
+  checkName(type, `event ${eventId}: the type`, 256);
+  if (!Number.isSafeInteger(event.schemaVersion) || event.schemaVersion < 0)
+    throw new TypeError(`event ${eventId}: schemaVersion must be a non-negative integer`);
+  if (event.data === undefined) throw new InvalidEvent(eventId, type, 'data', 'is missing');
+  const data = notPlainJson(event.data);
+  if (data)
+    throw new InvalidEvent(eventId, type, ['data', data.path].filter(Boolean).join('.'), data.message);
+  const { metadata } = event;
+  const meta = notPlainJson(metadata);
+  if (meta)
+    throw new InvalidEvent(eventId, type, ['metadata', meta.path].filter(Boolean).join('.'), meta.message);
+  if (
+    typeof metadata !== 'object' ||
+    metadata === null ||
+    typeof metadata.actor !== 'string' ||
+    typeof metadata.correlationId !== 'string' ||
+    !(metadata.causationId === null || typeof metadata.causationId === 'string')
+  )
+    throw new InvalidEvent(eventId, type, 'metadata', 'must hold actor, correlationId and causationId');
+  const schema = eventDataFault(type, event.data);
+  if (schema) throw new InvalidEvent(eventId, type, schema.path, schema.message);
+}
+
+/** Whether an append writes the seal. */
+export const sealsTheLog = (requests: readonly AppendRequest[]): boolean =>
+  requests.some((r) => r.streamId === SEAL_STREAM && r.events.length > 0);
 
 export function satisfies(expected: ExpectedRevision, actual: number): boolean {
   switch (expected) {
@@ -49,16 +117,19 @@ export type RecordedAtDecision =
 
 /**
  * The recordedAt of an append, given the latest in the log: the requested instant (imports), or
- * for derived events their input's instant, or the clock; never earlier than the latest. Pure: the
- * caller supplies `nowMs`.
+ * for derived events their input's instant, or the clock; never earlier than the latest. A sealed
+ * log refuses a requested instant. Pure: the caller supplies `nowMs` and whether the log is sealed.
  */
 export function assignRecordedAt(options: {
   readonly latest: string | null;
   readonly nowMs: number;
   readonly requestedAt?: string | undefined;
   readonly derivedFrom?: string | undefined;
+  readonly sealed?: boolean;
 }): RecordedAtDecision {
   const { latest, nowMs, requestedAt, derivedFrom } = options;
+  if (requestedAt !== undefined && options.sealed)
+    return { conflict: new RecordedAtConflict(requestedAt, new Date(nowMs).toISOString(), 'sealed') };
   const latestMs = latest === null ? Number.NEGATIVE_INFINITY : Date.parse(latest);
   if (derivedFrom !== undefined) {
     return { recordedAt: new Date(Math.max(Date.parse(derivedFrom), latestMs)).toISOString() };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { invalid, tooDeep } from '@ledger/domain';
 import express, { type Express as App, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from './logger.ts';
@@ -56,8 +57,23 @@ export function createHttpApp(logger: Logger): App {
     next();
   });
   app.use(express.json({ limit: '10mb', strict: true }));
+  app.use(door);
   return app;
 }
+
+/**
+ * What no write takes: a body nested deeper than 64 levels (nothing recursive walks it), and a
+ * query (a write's fields are in its body: `?recordedAt=` must not be silently ignored).
+ */
+const door: RequestHandler = (req, _res, next) => {
+  const deep = tooDeep(req.body);
+  if (deep) return next(invalid(deep.path, deep.message));
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    const name = Object.keys(req.query)[0];
+    if (name !== undefined) return next(invalid(name, 'unknown query parameter; a write takes none'));
+  }
+  next();
+};
 
 /** Adds the not-found and error handlers; call after mounting every router. */
 export function finishHttpApp(app: App): App {

@@ -1,6 +1,7 @@
 import type { EventStore } from '@ledger/event-store';
 import { Router } from 'express';
 import { problem, sendProblem } from './problem.ts';
+import { NO_QUERY, parseQuery } from './query.ts';
 
 /** Anything that follows the log and can say how far it got: a projection, a worker. */
 export interface LogFollower {
@@ -28,7 +29,8 @@ export function opsRouter(deps: {
   const now = deps.now ?? Date.now;
   const router = Router();
 
-  router.get('/v1/ops/projections', async (_req, res) => {
+  router.get('/v1/ops/projections', async (req, res) => {
+    parseQuery(NO_QUERY, req);
     const head = await store.head();
     const followers: LogFollower[] = [...projections, ...(deps.workers ?? [])];
     const states = await Promise.all(
@@ -52,7 +54,8 @@ export function opsRouter(deps: {
     res.status(202).json({ name: projection.name, rebuild });
   });
 
-  router.get('/readyz', (_req, res) => {
+  router.get('/readyz', (req, res) => {
+    parseQuery(NO_QUERY, req);
     const states = [...projections, ...(deps.workers ?? [])].map((f) => f.state());
     const waiting = states.filter((s) => s.status !== 'live');
     if (waiting.length === 0) res.json({ status: 'ready', projections: states });

@@ -22,6 +22,7 @@ const TITLES: Record<number, string> = {
   413: 'Request too large',
   415: 'Unsupported media type',
   422: 'Unprocessable reference',
+  429: 'Too many requests',
   503: 'Not ready',
   500: 'Internal error',
 };
@@ -45,12 +46,18 @@ export function sendProblem(res: Response, p: Problem): void {
   res.status(p.status).type('application/problem+json').json(p);
 }
 
-/** Field errors with dotted paths (`commands.2.body.value`), under an optional prefix. */
+/**
+ * Field errors with dotted paths (`commands.2.body.value`), under an optional prefix. An unknown
+ * field is named by its own path, one error each.
+ */
 export function fieldErrors(error: ZodError, prefix?: string): FieldError[] {
-  return error.issues.map((issue) => {
-    const path = [prefix, ...issue.path.map(String)].filter((p) => p !== undefined && p !== '').join('.');
-    return { path, message: issue.message };
-  });
+  const join = (parts: readonly PropertyKey[]) =>
+    [prefix, ...parts.map(String)].filter((p) => p !== undefined && p !== '').join('.');
+  return error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: join([...issue.path, key]), message: 'unknown field' }))
+      : [{ path: join(issue.path), message: issue.message }],
+  );
 }
 
 export const invalidInput = (error: ZodError, prefix?: string): Rejection =>

@@ -11,7 +11,9 @@ import {
   type Logger,
   listen,
   loadConfig,
+  NO_QUERY,
   onShutdown,
+  parseQuery,
 } from '@ledger/http';
 import type { Express } from 'express';
 import { openBus, openStore } from './adapters.ts';
@@ -62,7 +64,8 @@ export async function runService(
       else process.exit(1);
     });
     const app = createHttpApp(logger);
-    app.get('/healthz', (_req, res) => {
+    app.get('/healthz', (req, res) => {
+      parseQuery(NO_QUERY, req);
       res.json({ status: 'ok', service: name });
     });
     const crash = crashHook(name, config.LEDGER_CRASH_AT, config.LEDGER_CRASH_AFTER);

@@ -33,7 +33,10 @@ function resolveSubmission(state: WriteState, command: { type: string; body: Rec
   return { type: command.type, body: { ...rest, submissionId } };
 }
 
-/** Loads the demo data into an empty ledger through the ingestion, batch by batch. */
+/**
+ * Loads the demo data into an empty ledger through the ingestion, batch by batch, each at its own
+ * recordedAt, then seals the ledger: from then on every write is recorded at the clock.
+ */
 export async function loadDemo(deps: {
   store: EventStore;
   ingestion: Ingestion;
@@ -62,6 +65,15 @@ export async function loadDemo(deps: {
     });
     loaded += outcome.results.length;
   }
-  logger.info({ events: loaded, batches: demo.batches.length, title: demo.title }, 'demo data loaded');
+  await ingestion.seal({
+    reason: 'the demo data is loaded',
+    actor: 'demo',
+    correlationId: 'demo-seal',
+    causationId: null,
+  });
+  logger.info(
+    { events: loaded, batches: demo.batches.length, title: demo.title },
+    'demo data loaded; ledger sealed',
+  );
   return loaded;
 }

@@ -3,7 +3,16 @@ import { join, resolve } from 'node:path';
 import { getInProcessBus } from '@ledger/bus';
 import { verifyReplayInSeparateProcess } from '@ledger/cli';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
-import { closeServer, createHttpApp, finishHttpApp, type Logger, listen, opsRouter } from '@ledger/http';
+import {
+  closeServer,
+  createHttpApp,
+  finishHttpApp,
+  type Logger,
+  listen,
+  NO_QUERY,
+  opsRouter,
+  parseQuery,
+} from '@ledger/http';
 import { createIngestion, ingestionRouter, startRelay } from '@ledger/ingestion';
 import { createProjection, readRouter, sqliteLeafHashes, startTransparencyLog } from '@ledger/projection';
 import { createScoringThread } from '@ledger/scoring';
@@ -72,7 +81,8 @@ export async function startLedger(config: AllInOneConfig, logger: Logger): Promi
   });
 
   const app = createHttpApp(logger);
-  app.get('/healthz', (_req, res) => {
+  app.get('/healthz', (req, res) => {
+    parseQuery(NO_QUERY, req);
     res.json({ status: 'ok' });
   });
   app.use(ingestionRouter(ingestion));

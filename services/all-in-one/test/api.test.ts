@@ -246,6 +246,7 @@ describe('HTTP API of the all-in-one ledger', () => {
       name: 'H. Đất Đỏ',
       level: 'district',
       parentId: '77',
+      validFrom: '1994-06-02',
     });
     expect(unit.status).toBe(201);
     const stale = await ledger.post('/v1/units/753/revisions', {

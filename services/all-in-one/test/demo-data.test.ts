@@ -13,6 +13,7 @@ import {
   forkWriteState,
   type LedgerEventBody,
   type LedgerIndex,
+  ledgerDay,
   type Methodology,
   parseAsOf,
   positionAsOf,
@@ -100,7 +101,11 @@ function load(demo: z.infer<typeof DemoFile>): Loaded {
       }
       let decision: ReturnType<typeof decide>;
       try {
-        decision = decide(command, fork, { newId, submissionAddressedBy: 'body' });
+        decision = decide(command, fork, {
+          newId,
+          submissionAddressedBy: 'body',
+          today: ledgerDay(Date.parse(batch.recordedAt)),
+        });
       } catch (e) {
         throw new Error(`${where} rejected: ${(e as Error).message}`);
       }

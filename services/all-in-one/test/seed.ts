@@ -2,10 +2,19 @@
 export const SEED = {
   recordedAt: '2024-01-05T09:00:00+07:00',
   commands: [
-    { type: 'unit', body: { id: '77', name: 'Bà Rịa-Vũng Tàu', level: 'province' } },
-    { type: 'unit', body: { id: '747', name: 'TP. Vũng Tàu', level: 'district', parentId: '77' } },
-    { type: 'unit', body: { id: '748', name: 'TP. Bà Rịa', level: 'district', parentId: '77' } },
-    { type: 'unit', body: { id: '754', name: 'TX. Phú Mỹ', level: 'district', parentId: '77' } },
+    { type: 'unit', body: { id: '77', validFrom: '2000-01-01', name: 'Bà Rịa-Vũng Tàu', level: 'province' } },
+    {
+      type: 'unit',
+      body: { id: '747', validFrom: '2000-01-01', name: 'TP. Vũng Tàu', level: 'district', parentId: '77' },
+    },
+    {
+      type: 'unit',
+      body: { id: '748', validFrom: '2000-01-01', name: 'TP. Bà Rịa', level: 'district', parentId: '77' },
+    },
+    {
+      type: 'unit',
+      body: { id: '754', validFrom: '2000-01-01', name: 'TX. Phú Mỹ', level: 'district', parentId: '77' },
+    },
     {
       type: 'indicator',
       body: { code: 'on-time', name: 'Hồ sơ đúng hạn', measure: 'percent', direction: 'higher-is-better' },

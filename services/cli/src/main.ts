@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
-import { Rejection } from '@ledger/domain';
+import { Label, Rejection, visible, visibleJson } from '@ledger/domain';
 import { toProblem } from '@ledger/http';
 import { display } from '@ledger/reports';
 import { diff } from './commands/diff.ts';
 import { rankingCsv } from './commands/export.ts';
 import { importFile } from './commands/import.ts';
 import { compareWithServed, positionFor, replayRanking } from './commands/replay.ts';
+import { sealLedger } from './commands/seal.ts';
 import { proofFromLog, readCheckpointFile, verifierKey, verifyLog } from './commands/verify.ts';
 import { CliFailure, EXIT } from './failure.ts';
 import { fold, openStore, readLog, storePath } from './log.ts';
@@ -20,7 +21,9 @@ const USAGE = `ledger <command> [options]   (reads LEDGER_STORE=sqlite:<path> or
   export  --methodology ID --period P [--as-of D] [--format csv|json]
           a ranking as of D, as CSV (default) or JSON, on stdout
   import  FILE.json|FILE.csv [--actor NAME]
-          record a batch of commands, all or nothing
+          record a batch of commands, all or nothing (with its recordedAt only while the ledger is open)
+  seal    [--reason TEXT] [--actor NAME]
+          seal the ledger: from then on every write is recorded at its clock, and recordedAt is refused
   verify  [--checkpoint FILE] [--key KEY | --key-file FILE]
           check the log against the signed checkpoints it records and, with --checkpoint, against a
           checkpoint you kept: every event since is unaltered, nothing removed, inserted, reordered
@@ -42,6 +45,7 @@ const OPTIONS = {
   to: { type: 'string' },
   format: { type: 'string', default: 'csv' },
   actor: { type: 'string', default: 'ledger-cli' },
+  reason: { type: 'string' },
   json: { type: 'boolean', default: false },
   checkpoint: { type: 'string' },
   position: { type: 'string' },
@@ -51,7 +55,18 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
+/** Prints a line. Whatever in it comes from the log goes through `visible` first: nothing reaches the terminal raw. */
 const print = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+/** Prints a value as JSON, with the same characters written as JSON escapes. */
+const printJson = (value: unknown) =>
+  process.stdout.write(`${visibleJson(JSON.stringify(value, null, 2))}\n`);
+
+/** --actor, held to the rule of every actor (no control or invisible characters). */
+function actorOption(value: string | undefined): string {
+  const parsed = Label.safeParse(value);
+  if (!parsed.success) throw new CliFailure(`--actor ${parsed.error.issues[0]?.message}`, EXIT.usage);
+  return parsed.data;
+}
 
 function required(values: Record<string, unknown>, ...names: string[]) {
   for (const name of names)
@@ -103,13 +118,15 @@ async function run(argv: string[]): Promise<number> {
         if (command === 'export') {
           if (values.format !== 'csv' && values.format !== 'json')
             throw new CliFailure('--format is csv or json', EXIT.usage);
-          print(values.format === 'json' ? JSON.stringify(report, null, 2) : rankingCsv(report));
+          if (values.format === 'json') printJson(report);
+          else process.stdout.write(rankingCsv(report));
           return EXIT.ok;
         }
         if (!values.against) {
-          if (values.json) print(JSON.stringify(report, null, 2));
+          if (values.json) printJson(report);
           else {
-            for (const r of report.rows) print(`${r.rank}\t${r.unitId}\t${r.unitName}\t${r.total}`);
+            for (const r of report.rows)
+              print(`${r.rank}\t${visible(r.unitId)}\t${visible(r.unitName)}\t${r.total}`);
             if (leaves) print(`computed at position ${position}${leaves}`);
           }
           return EXIT.ok;
@@ -122,13 +139,7 @@ async function run(argv: string[]): Promise<number> {
           values.against.replace(/\/$/, ''),
         );
         if (values.json)
-          print(
-            JSON.stringify(
-              { verified: !divergence, position, ...(divergence ? { divergence } : {}) },
-              null,
-              2,
-            ),
-          );
+          printJson({ verified: !divergence, position, ...(divergence ? { divergence } : {}) });
         if (!divergence) {
           if (!values.json)
             print(
@@ -151,26 +162,38 @@ async function run(argv: string[]): Promise<number> {
           ...(values.to ? { to: values.to } : {}),
           ...(values['parent-id'] ? { parentId: values['parent-id'] } : {}),
         });
-        if (values.json) print(JSON.stringify(result, null, 2));
+        if (values.json) printJson(result);
         else
           for (const c of result.changes) {
             print(
-              `${c.unitName} (${c.unitId}): rank ${c.rankFrom ?? '–'} → ${c.rankTo ?? '–'}, total ${c.totalFrom === null ? '–' : display(c.totalFrom)} → ${c.totalTo === null ? '–' : display(c.totalTo)}`,
+              `${visible(c.unitName)} (${visible(c.unitId)}): rank ${c.rankFrom ?? '–'} → ${c.rankTo ?? '–'}, total ${c.totalFrom === null ? '–' : display(c.totalFrom)} → ${c.totalTo === null ? '–' : display(c.totalTo)}`,
             );
             for (const e of c.causes)
-              if (e) print(`  ${e.recordedAt}  ${e.type}  by ${e.metadata.actor}  ${JSON.stringify(e.data)}`);
+              if (e)
+                print(
+                  `  ${e.recordedAt}  ${visible(e.type)}  by ${visible(String(e.metadata.actor))}  ${visibleJson(JSON.stringify(e.data))}`,
+                );
           }
         return EXIT.ok;
       }
       case 'import': {
         const [file] = rest;
         if (!file) throw new CliFailure('import needs a file', EXIT.usage);
-        const outcome = await importFile(store, file, values.actor as string);
-        print(
-          values.json
-            ? JSON.stringify(outcome, null, 2)
-            : `recorded ${outcome.results.length} events, positions ${outcome.results[0]?.position}–${outcome.results.at(-1)?.position}`,
-        );
+        const outcome = await importFile(store, file, actorOption(values.actor));
+        if (values.json) printJson(outcome);
+        else
+          print(
+            `recorded ${outcome.results.length} events, positions ${outcome.results[0]?.position}–${outcome.results.at(-1)?.position}`,
+          );
+        return EXIT.ok;
+      }
+      case 'seal': {
+        const { recorded, seal } = await sealLedger(store, actorOption(values.actor), values.reason ?? null);
+        if (values.json) printJson({ recorded, ...seal });
+        else
+          print(
+            `${recorded ? 'sealed' : 'already sealed'} at position ${seal.position}, ${seal.recordedAt}, by ${visible(seal.actor)}${seal.reason ? `: ${visible(seal.reason)}` : ''}`,
+          );
         return EXIT.ok;
       }
       case 'proof': {
@@ -187,7 +210,7 @@ async function run(argv: string[]): Promise<number> {
           to: number('to'),
         };
         const defined = Object.fromEntries(Object.entries(request).filter(([, v]) => v !== undefined));
-        print(JSON.stringify(proofFromLog(await readLog(store), defined), null, 2));
+        printJson(proofFromLog(await readLog(store), defined));
         return EXIT.ok;
       }
       case 'verify': {
@@ -199,11 +222,11 @@ async function run(argv: string[]): Promise<number> {
         });
         const kept = values.checkpoint ? await readCheckpointFile(values.checkpoint) : undefined;
         const result = verifyLog(log, key, kept);
-        print(
-          values.json
-            ? JSON.stringify({ verified: true, ...result }, null, 2)
-            : `verified: ${result.size} events; ${result.recordedCheckpoints} checkpoints recorded in the log match it${result.checkpoint ? `; it extends the checkpoint given (size ${result.checkpoint.size})` : ''}`,
-        );
+        if (values.json) printJson({ verified: true, ...result });
+        else
+          print(
+            `verified: ${result.size} events; ${result.recordedCheckpoints} checkpoints recorded in the log match it${result.checkpoint ? `; it extends the checkpoint given (size ${result.checkpoint.size})` : ''}`,
+          );
         return EXIT.ok;
       }
       default:
@@ -218,15 +241,15 @@ try {
   process.exitCode = await run(process.argv.slice(2));
 } catch (error) {
   if (error instanceof CliFailure) {
-    process.stderr.write(`ledger: ${error.message}\n`);
+    process.stderr.write(`ledger: ${visible(error.message)}\n`);
     process.exitCode = error.exitCode;
   } else if (error instanceof Rejection || (error as { status?: number }).status) {
     const p = toProblem(error);
     const detail = p.errors?.map((e) => `${e.path}: ${e.message}`).join('; ') ?? p.detail;
-    process.stderr.write(`ledger: refused (${p.status}): ${detail}\n`);
+    process.stderr.write(`ledger: refused (${p.status}): ${visible(detail)}\n`);
     process.exitCode = EXIT.failed;
   } else {
-    process.stderr.write(`ledger: ${(error as Error).message}\n`);
+    process.stderr.write(`ledger: ${visible((error as Error).message)}\n`);
     process.exitCode = EXIT.failed;
   }
 }

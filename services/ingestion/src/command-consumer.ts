@@ -1,7 +1,10 @@
 import { type Bus, type BusMessage, type Consumer, topics } from '@ledger/bus';
+import { invalid, tooDeep } from '@ledger/domain';
+import type { EventStore } from '@ledger/event-store';
 import { type Logger, type Problem, problem, toProblem } from '@ledger/http';
 import { requestHash } from './idempotency.ts';
 import type { Ingestion } from './ingest.ts';
+import { actorOf } from './routes.ts';
 
 /** What lands on the dead-letter topic for a refused command: the record, where it came from, and why. */
 export interface RejectedCommand {
@@ -16,21 +19,52 @@ export interface RejectedCommand {
 const header = (m: BusMessage, name: string) =>
   Object.entries(m.headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
 
+/** A correlation id from a header is kept only if it is one: the same rule as X-Correlation-Id. */
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A record as the rejected topic repeats it: as it came, unless it cannot be written as JSON again. */
+const repeatable = (value: unknown) =>
+  tooDeep(value) ? 'a value nested deeper than 64 levels (not repeated here; see source)' : value;
+
+/** A command record's {type, body}; a Rejection (400) for anything else. */
+function commandOf(m: BusMessage): { type: unknown; body: unknown } {
+  let command = m.value;
+  if (typeof command === 'string') {
+    try {
+      command = JSON.parse(command);
+    } catch (error) {
+      throw Object.assign(error as Error, { type: 'entity.parse.failed' });
+    }
+  }
+  if (!command || typeof command !== 'object' || Array.isArray(command))
+    throw invalid('', 'a command record is a JSON object {type, body}');
+  const deep = tooDeep(command);
+  if (deep) throw invalid(deep.path, deep.message);
+  const keys = Object.keys(command);
+  const extra = keys.find((k) => k !== 'type' && k !== 'body');
+  if (extra !== undefined) throw invalid(extra, 'unknown field; a command record has exactly type and body');
+  const { type, body } = command as Record<string, unknown>;
+  return { type, body };
+}
+
 /**
  * Integrators' commands from `ledger.commands.v1`: records shaped like the items of POST /v1/batch,
  * `{type, body}`, keyed by unit id. Each is one atomic write (the records of a batch share appends).
  * A record that is malformed or refused goes to `ledger.commands.v1.rejected` and the consumer
- * carries on; a failure of the store stops the consumer, so the record is redelivered after a restart.
+ * carries on, and so does one that makes the handler fail while the store answers (a bug the record
+ * provokes: redelivering it would fail again, for ever). A failure of the store itself stops the
+ * consumer, so the record is redelivered after a restart.
  *
  * Every record writes under an idempotency key, its own `Idempotency-Key` header or else its
  * topic, partition and offset, so a redelivered record is recorded once.
  */
 export function startCommandConsumer(deps: {
   bus: Bus;
+  store: EventStore;
   ingestion: Ingestion;
   logger: Logger;
 }): Promise<Consumer> {
-  const { bus, ingestion } = deps;
+  const { bus, store, ingestion } = deps;
   const logger = deps.logger.child({ consumer: topics.commands });
 
   const reject = async (m: BusMessage, why: Problem) => {
@@ -38,7 +72,7 @@ export function startCommandConsumer(deps: {
       source: { topic: m.topic ?? topics.commands, partition: m.partition, offset: m.offset },
       key: m.key,
       headers: m.headers,
-      record: m.value,
+      record: repeatable(m.value),
       problem: why,
       rejectedAt: new Date().toISOString(),
     };
@@ -51,40 +85,42 @@ export function startCommandConsumer(deps: {
     );
   };
 
+  /** Whether the store answers: if not, a failure is the ledger's, and the record must be tried again. */
+  const storeAnswers = () =>
+    store.head().then(
+      () => true,
+      () => false,
+    );
+
   const handle = async (m: BusMessage) => {
-    let command = m.value;
-    if (typeof command === 'string') {
-      try {
-        command = JSON.parse(command);
-      } catch (error) {
-        return reject(m, toProblem(Object.assign(error as Error, { type: 'entity.parse.failed' })));
-      }
-    }
-    const { type, body, ...extra } = (command ?? {}) as Record<string, unknown>;
-    if (!command || typeof command !== 'object' || Array.isArray(command) || Object.keys(extra).length > 0)
-      return reject(
-        m,
-        problem(400, 'A command record is a JSON object {type, body}.', {
-          errors: [{ path: '', message: 'must be an object with exactly type and body' }],
-        }),
-      );
     const where = `kafka:${m.topic ?? topics.commands}:${m.partition ?? 0}:${m.offset ?? ''}`;
+    let refusal: Problem;
     try {
+      const { type, body } = commandOf(m);
+      const correlationId = header(m, 'correlation-id');
       await ingestion.execute({
         commands: [{ type, body }],
         pathOf: () => 'body',
         idempotencyKey: header(m, 'Idempotency-Key') ?? where,
         requestHash: requestHash('kafka', { type, body }),
-        actor: header(m, 'actor') ?? 'kafka',
-        correlationId: header(m, 'correlation-id') ?? where,
+        actor: actorOf(header(m, 'actor') ?? 'kafka', 'actor'),
+        correlationId: correlationId && CORRELATION_ID.test(correlationId) ? correlationId : where,
         causationId: where,
         submissionAddressedBy: 'body',
       });
+      return;
     } catch (error) {
-      const refusal = toProblem(error);
-      if (refusal.status >= 500) throw error;
-      await reject(m, refusal);
+      refusal = toProblem(error);
+      if (refusal.status >= 500) {
+        if (!(await storeAnswers())) throw error;
+        logger.error(
+          { err: error, offset: m.offset, partition: m.partition },
+          'a command record made the handler fail',
+        );
+        refusal = problem(500, `the ledger could not handle this record: ${(error as Error).message}`);
+      }
     }
+    await reject(m, refusal);
   };
 
   return bus.consume(topics.commands, {

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { RecordedEvent } from '@ledger/domain';
+import {
+  bookkeepingStreams,
+  IDEMPOTENCY_KEY_RECORDED,
+  invalid,
+  type RecordedEvent,
+  tooDeep,
+} from '@ledger/domain';
 import type { EventStore, NewEvent } from '@ledger/event-store';
 
 /**
@@ -7,7 +13,7 @@ import type { EventStore, NewEvent } from '@ledger/event-store';
  * an event on the stream `idempotency:<sha256(key)>` expecting that stream not to exist. A retry
  * finds the stream and answers from it; two racing first attempts cannot both be recorded.
  */
-export const IDEMPOTENCY_KEY_RECORDED = 'ingestion.idempotency-key-recorded.v1';
+export { IDEMPOTENCY_KEY_RECORDED };
 
 export interface RecordedRef {
   readonly eventId: string;
@@ -24,10 +30,17 @@ export interface IdempotencyRecord {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-export const idempotencyStream = (key: string) => `idempotency:${sha256(key)}`;
+export const idempotencyStream = (key: string) => bookkeepingStreams.idempotency(sha256(key));
 
-/** A stable hash of what was asked: the route and the body with keys sorted. */
-export const requestHash = (route: string, body: unknown): string => sha256(`${route}\n${canonical(body)}`);
+/**
+ * A stable hash of what was asked: the route and the body with keys sorted. A body nested too
+ * deeply for any command is refused here, before anything walks it (a 400).
+ */
+export function requestHash(route: string, body: unknown): string {
+  const deep = tooDeep(body);
+  if (deep) throw invalid(deep.path, deep.message);
+  return sha256(`${route}\n${canonical(body)}`);
+}
 
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;

@@ -1,14 +1,22 @@
 import {
+  bookkeepingStreams,
+  COMMAND_TYPES,
   COMMANDS,
   type Command,
   type Decision,
   decide,
+  decideTime,
   evolveWriteState,
   forkWriteState,
   invalid,
+  isCommandType,
+  isSealed,
+  ledgerDay,
+  MAX_JSON_DEPTH,
   RecordedAtSchema,
   Rejection,
   schemaVersionOf,
+  tooDeep,
   type WriteState,
 } from '@ledger/domain';
 import {
@@ -41,6 +49,8 @@ export interface WriteRequest {
   readonly correlationId: string;
   readonly causationId: string | null;
   readonly submissionAddressedBy: 'body' | 'path';
+  /** Seals the ledger with this write (an ops call; time.ts), with the reason given. */
+  readonly seal?: { readonly reason: string | null };
 }
 
 export interface WriteResult {
@@ -57,11 +67,26 @@ export interface WriteOutcome {
   readonly results: readonly WriteResult[];
   /** True when an Idempotency-Key matched an earlier write, and this answer repeats it. */
   readonly replayed: boolean;
+  /** The seal this write recorded: an explicit seal, or the ledger's first write at its clock. */
+  readonly seal?: WriteResult;
+}
+
+/** The ledger's seal as a write's answer gives it, with its reason. */
+export interface SealRecord extends WriteResult {
+  readonly reason: string | null;
+  readonly actor: string;
 }
 
 export interface Ingestion {
   /** Validates, decides and records the commands atomically: all are recorded or none. */
   execute(request: WriteRequest): Promise<WriteOutcome>;
+  /** Seals the ledger (time.ts) unless it is sealed already; answers with the seal either way. */
+  seal(request: {
+    readonly reason: string | null;
+    readonly actor: string;
+    readonly correlationId: string;
+    readonly causationId: string | null;
+  }): Promise<{ readonly recorded: boolean; readonly seal: SealRecord }>;
   /** Brings the write model level with the store; call once at start. */
   start(): Promise<void>;
 }
@@ -108,19 +133,26 @@ const admission = () => {
   };
 };
 
-/** A write decided against the state, ready to append, and how to answer once it is recorded. */
+/**
+ * A write decided against the state, ready to append, and how to answer once it is recorded: the
+ * seal it records, if any, comes first, then one event per command.
+ */
 interface Plan {
   readonly requests: readonly AppendRequest[];
   readonly decisions: readonly Decision[];
+  readonly seals: boolean;
 }
 
 export function createIngestion(deps: {
   store: EventStore;
   logger: Logger;
   newId?: () => string;
+  /** The clock, epoch ms: the day a unit registered without validFrom starts. Tests inject it. */
+  now?: () => number;
 }): Ingestion {
   const { store, logger } = deps;
   const newId = deps.newId ?? newUuidV7;
+  const now = deps.now ?? Date.now;
   const model = createWriteModel(store);
 
   const replay = async (request: WriteRequest): Promise<WriteOutcome | undefined> => {
@@ -140,9 +172,15 @@ export function createIngestion(deps: {
    * Decides the commands against a fork of `state`; only when all are accepted do their events
    * reach `state`, so a later write in the same group sees them and a refused one leaves no trace.
    */
-  const plan = (request: WriteRequest, commands: readonly Command[], state: WriteState): Plan => {
+  const plan = ({ request, commands, recordedAt }: Write, state: WriteState): Plan => {
     const fork = forkWriteState(state);
-    const ctx = { newId, submissionAddressedBy: request.submissionAddressedBy };
+    const seal = decideTime(fork, { recordedAt, ...(request.seal ? { seal: request.seal } : {}) });
+    if (seal) evolveWriteState(fork, seal.streamId, seal.event);
+    const ctx = {
+      newId,
+      submissionAddressedBy: request.submissionAddressedBy,
+      today: ledgerDay(recordedAt === undefined ? now() : Date.parse(recordedAt)),
+    };
     const decisions = commands.map((command, i): Decision => {
       try {
         const decision = decide(command, fork, ctx);
@@ -152,14 +190,15 @@ export function createIngestion(deps: {
         throw error instanceof Rejection && request.pathOf(i) ? error.under(request.pathOf(i)) : error;
       }
     });
-    for (const d of decisions) evolveWriteState(state, d.streamId, d.event);
+    const recorded = seal ? [seal, ...decisions] : decisions;
+    for (const d of recorded) evolveWriteState(state, d.streamId, d.event);
 
     const metadata = {
       actor: request.actor,
       correlationId: request.correlationId,
       causationId: request.causationId,
     };
-    const requests: AppendRequest[] = decisions.map((d) => ({
+    const requests: AppendRequest[] = recorded.map((d) => ({
       streamId: d.streamId,
       expectedRevision: d.expectedRevision,
       events: [
@@ -173,11 +212,12 @@ export function createIngestion(deps: {
       ],
     }));
     if (request.idempotencyKey) {
-      const refs = requests.map((r, i) => ({
-        eventId: r.events[0]?.eventId as string,
-        streamId: r.streamId,
-        revision: (decisions[i] as Decision).expectedRevision + 1,
-        ...(decisions[i]?.submissionId ? { submissionId: decisions[i]?.submissionId } : {}),
+      const offset = seal ? 1 : 0;
+      const refs = decisions.map((d, i) => ({
+        eventId: requests[offset + i]?.events[0]?.eventId as string,
+        streamId: d.streamId,
+        revision: d.expectedRevision + 1,
+        ...(d.submissionId ? { submissionId: d.submissionId } : {}),
       }));
       requests.push({
         streamId: idempotencyStream(request.idempotencyKey),
@@ -187,16 +227,22 @@ export function createIngestion(deps: {
         ],
       });
     }
-    return { requests, decisions };
+    return { requests, decisions, seals: seal !== undefined };
   };
 
   const answer = (planned: Plan, appended: readonly AppendedEvent[]): WriteOutcome => {
-    const results = planned.decisions.map((d, i) => {
-      const e = appended[i];
-      if (!e) throw new Error('the store answered with fewer events than were appended');
-      return { ...e, type: d.event.type, ...(d.submissionId ? { submissionId: d.submissionId } : {}) };
-    });
-    return { results, replayed: false };
+    const offset = planned.seals ? 1 : 0;
+    if (appended.length < offset + planned.decisions.length)
+      throw new Error('the store answered with fewer events than were appended');
+    const results = planned.decisions.map((d, i) => ({
+      ...(appended[offset + i] as AppendedEvent),
+      type: d.event.type,
+      ...(d.submissionId ? { submissionId: d.submissionId } : {}),
+    }));
+    const seal = planned.seals
+      ? { ...(appended[0] as AppendedEvent), type: planned.requests[0]?.events[0]?.type as string }
+      : undefined;
+    return { results, replayed: false, ...(seal ? { seal } : {}) };
   };
 
   /** One write on its own, decided again (up to MAX_ATTEMPTS) when another writer got in first. */
@@ -206,7 +252,7 @@ export function createIngestion(deps: {
         await model.catchUp();
         const earlier = await replay(write.request);
         if (earlier) return earlier;
-        const planned = plan(write.request, write.commands, forkWriteState(model.state));
+        const planned = plan(write, forkWriteState(model.state));
         const appended = await store.append(
           planned.requests,
           write.recordedAt ? { recordedAt: write.recordedAt } : {},
@@ -232,11 +278,10 @@ export function createIngestion(deps: {
     const state = forkWriteState(model.state);
     const planned: { pending: Pending<Write, WriteOutcome>; plan: Plan }[] = [];
     for (const pending of group) {
-      const { request, commands } = pending.write;
       try {
-        const earlier = await replay(request);
+        const earlier = await replay(pending.write.request);
         if (earlier) pending.resolve(earlier);
-        else planned.push({ pending, plan: plan(request, commands, state) });
+        else planned.push({ pending, plan: plan(pending.write, state) });
       } catch (error) {
         pending.reject(error);
       }
@@ -265,16 +310,54 @@ export function createIngestion(deps: {
     maxGroup: MAX_GROUP,
   });
 
+  const recordedSeal = async (): Promise<SealRecord | undefined> => {
+    const [event] = await store.readStream(bookkeepingStreams.seal, { maxCount: 1 });
+    if (!event) return undefined;
+    return {
+      ...resultOf(event),
+      reason: (event.data as { reason: string | null }).reason,
+      actor: event.metadata.actor,
+    };
+  };
+
+  const execute = (request: WriteRequest): Promise<WriteOutcome> => {
+    if (request.commands.length === 0 && !request.seal) throw invalid('commands', 'must not be empty');
+    const commands = parseCommands(request);
+    const recordedAt = parseRecordedAt(request.recordedAt);
+    return queue.enqueue({ request, commands, recordedAt });
+  };
+
   return {
     start: async () => {
       const position = await model.catchUp();
       logger.info({ position }, 'write model ready');
     },
-    execute: (request) => {
-      const commands = parseCommands(request);
-      const recordedAt = parseRecordedAt(request.recordedAt);
-      return queue.enqueue({ request, commands, recordedAt });
+    seal: async ({ reason, ...who }) => {
+      await model.catchUp();
+      if (!isSealed(model.state)) {
+        try {
+          const outcome = await execute({
+            ...who,
+            commands: [],
+            pathOf: () => '',
+            requestHash: '',
+            submissionAddressedBy: 'body',
+            seal: { reason },
+          });
+          if (outcome.seal) {
+            logger.info({ position: outcome.seal.position, actor: who.actor }, 'the ledger is sealed');
+            return { recorded: true, seal: { ...outcome.seal, reason, actor: who.actor } };
+          }
+        } catch (error) {
+          // Another writer sealed it first: answer with that seal.
+          if (!(error instanceof Rejection && error.kind === 'conflict')) throw error;
+        }
+      }
+      const seal = await recordedSeal();
+      if (!seal) throw new Error('the write model says the ledger is sealed, but the log holds no seal');
+      return { recorded: false, seal };
     },
+    execute,
   };
 }
 
@@ -305,9 +388,10 @@ function parseCommands(request: WriteRequest): Command[] {
   return request.commands.map((raw, i) => {
     const prefix = request.pathOf(i);
     const at = (field: string) => (prefix ? `${prefix.replace(/\.body$/, '')}.${field}` : field);
-    if (typeof raw.type !== 'string' || !(raw.type in COMMANDS))
-      throw invalid(at('type'), `must be one of: ${Object.keys(COMMANDS).join(', ')}`);
-    const type = raw.type as keyof typeof COMMANDS;
+    const deep = tooDeep(raw.body, MAX_JSON_DEPTH - 2);
+    if (deep) throw invalid([prefix, deep.path].filter(Boolean).join('.'), deep.message);
+    if (!isCommandType(raw.type)) throw invalid(at('type'), `must be one of: ${COMMAND_TYPES.join(', ')}`);
+    const type = raw.type;
     const parsed = COMMANDS[type].safeParse(raw.body);
     if (!parsed.success) throw invalidInput(parsed.error, prefix || undefined);
     return { type, body: parsed.data } as Command;

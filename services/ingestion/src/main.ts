@@ -11,7 +11,7 @@ await runService('ingestion', 8081, async ({ config, logger, store, bus, app }) 
   await ingestion.start();
   const checkpoints = openCheckpoints(config, 'ingestion');
   const relay = await startRelay({ store, bus, logger: logger.child({ module: 'relay' }), checkpoints });
-  const commands = await startCommandConsumer({ bus, ingestion, logger });
+  const commands = await startCommandConsumer({ bus, store, ingestion, logger });
   app.use(ingestionRouter(ingestion));
   app.use(opsRouter({ store, projections: [], workers: [relay] }));
   return {

@@ -1,7 +1,16 @@
-import { invalid } from '@ledger/domain';
+import { invalid, Label, SealLedger } from '@ledger/domain';
+import { invalidInput } from '@ledger/http';
 import { type Request, type Response, Router } from 'express';
 import { requestHash } from './idempotency.ts';
 import type { Ingestion, RawCommand, WriteOutcome, WriteRequest } from './ingest.ts';
+
+/** Who writes: X-Actor, checked like any label (no control or invisible characters), or 'anonymous'. */
+export function actorOf(value: string | undefined, path = 'X-Actor'): string {
+  const actor = value?.trim() || 'anonymous';
+  const parsed = Label.safeParse(actor);
+  if (!parsed.success) throw invalidInput(parsed.error, path);
+  return parsed.data;
+}
 
 /** The HTTP write API. Every write answers 201 with what it recorded, or a problem and no write. */
 export function ingestionRouter(ingestion: Ingestion): Router {
@@ -14,7 +23,7 @@ export function ingestionRouter(ingestion: Ingestion): Router {
     return {
       idempotencyKey: key,
       requestHash: requestHash(`${req.method} ${req.path}`, req.body),
-      actor: req.get('x-actor')?.trim() || 'anonymous',
+      actor: actorOf(req.get('x-actor')),
       correlationId: req.correlationId,
       causationId: req.requestId,
     };
@@ -63,6 +72,20 @@ export function ingestionRouter(ingestion: Ingestion): Router {
     '/v1/submissions/:submissionId/retractions',
     single('retraction', (req) => ({ submissionId: req.params.submissionId as string })),
   );
+
+  /** Seals the ledger (docs/scoring.md, "Time"): 201 with the seal, or 200 with it if it was sealed before. */
+  router.post('/v1/ops/seal', async (req, res) => {
+    const parsed = SealLedger.safeParse(req.body ?? {});
+    if (!parsed.success) throw invalidInput(parsed.error);
+    const { actor, correlationId, causationId } = context(req);
+    const { recorded, seal } = await ingestion.seal({
+      reason: parsed.data.reason ?? null,
+      actor,
+      correlationId,
+      causationId,
+    });
+    res.status(recorded ? 201 : 200).json({ sealed: true, ...seal });
+  });
 
   router.post('/v1/batch', async (req, res) => {
     const { commands, recordedAt, ...rest } = body(req);

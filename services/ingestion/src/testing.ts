@@ -17,8 +17,11 @@ export const write = (commands: { type: string; body: object }[], recordedAt?: s
 
 /** A province, one district, one indicator and a methodology that scores it. */
 export const REFERENCE = [
-  { type: 'unit', body: { id: '77', name: 'Bà Rịa-Vũng Tàu', level: 'province' } },
-  { type: 'unit', body: { id: '747', name: 'TP. Vũng Tàu', level: 'district', parentId: '77' } },
+  { type: 'unit', body: { id: '77', validFrom: '2000-01-01', name: 'Bà Rịa-Vũng Tàu', level: 'province' } },
+  {
+    type: 'unit',
+    body: { id: '747', validFrom: '2000-01-01', name: 'TP. Vũng Tàu', level: 'district', parentId: '77' },
+  },
   {
     type: 'indicator',
     body: { code: 'on-time', name: 'Hồ sơ đúng hạn', measure: 'percent', direction: 'higher-is-better' },

@@ -45,10 +45,9 @@ describe('group commit: concurrent writes share one durable append', () => {
   let dir: string;
   let store: EventStore;
 
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'group-commit-'));
-    store = getSQLiteEventStore({ path: join(dir, 'ledger.sqlite') });
-    const setup = createIngestion({ store, logger });
+  /** The indicator and the units every test writes for, recorded at the clock (which seals the ledger) or imported. */
+  const setUp = async (target: EventStore, recordedAt?: string) => {
+    const setup = createIngestion({ store: target, logger });
     await setup.start();
     await setup.execute({
       ...write('indicator', {}),
@@ -62,11 +61,21 @@ describe('group commit: concurrent writes share one durable append', () => {
             direction: 'higher-is-better',
           },
         },
-        ...UNITS.map((id) => ({ type: 'unit', body: { id, name: `Xã ${id}`, level: 'commune' } })),
+        ...UNITS.map((id) => ({
+          type: 'unit',
+          body: { id, validFrom: '2000-01-01', name: `Xã ${id}`, level: 'commune' },
+        })),
       ],
       pathOf: (i) => `commands.${i}.body`,
       submissionAddressedBy: 'body',
+      ...(recordedAt ? { recordedAt } : {}),
     });
+  };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'group-commit-'));
+    store = getSQLiteEventStore({ path: join(dir, 'ledger.sqlite') });
+    await setUp(store);
   });
 
   afterEach(async () => {
@@ -139,33 +148,34 @@ describe('group commit: concurrent writes share one durable append', () => {
     expect(values).toHaveLength(1);
   });
 
-  it('records an import that sets recordedAt in an append of its own, at its time; the writes around it share theirs', async () => {
+  it('records each import that sets recordedAt in an append of its own, at its time; the writes at the clock after them share theirs, and seal the ledger', async () => {
     // A clock one millisecond further at each append, so that each import's time is "now" when it is recorded.
     const start = Date.now() + 60_000;
     let appends = 0;
-    const clocked = getSQLiteEventStore({ path: join(dir, 'ledger.sqlite'), now: () => start + appends++ });
+    // A ledger of its own, open for import: its reference data is imported too.
+    const path = join(dir, 'open.sqlite');
+    const clocked = getSQLiteEventStore({ path, now: () => start + appends++ });
+    await setUp(clocked, new Date(start - 1).toISOString());
+    appends = 0;
     const { store: spied, counter } = counting(clocked);
     const ingestion = await fresh(spied);
-    const before = (await store.head()).position;
+    const before = (await clocked.head()).position;
     const at = (ms: number) => new Date(start + ms).toISOString();
 
     const outcomes = await Promise.all([
-      ...UNITS.slice(0, 5).map((unitId) => ingestion.execute(submission(unitId))),
-      ingestion.execute({ ...submission('u5'), recordedAt: at(1) }),
-      ingestion.execute({ ...submission('u6'), recordedAt: at(2) }),
+      ingestion.execute({ ...submission('u5'), recordedAt: at(0) }),
+      ingestion.execute({ ...submission('u6'), recordedAt: at(1) }),
       ...UNITS.slice(7, 12).map((unitId) => ingestion.execute(submission(unitId))),
     ]);
+    const after = (await clocked.head()).position;
     await clocked.close();
 
-    // Five writes, the first import, the second import, five writes: four appends.
-    expect(counter.appends).toBe(4);
-    expect(outcomes.map((o) => o.results[0]?.recordedAt)).toEqual([
-      ...Array(5).fill(at(0)),
-      at(1),
-      at(2),
-      ...Array(5).fill(at(3)),
-    ]);
-    expect((await store.head()).position).toBe(before + 12);
+    // The first import, the second import, five writes at the clock: three appends.
+    expect(counter.appends).toBe(3);
+    expect(outcomes.map((o) => o.results[0]?.recordedAt)).toEqual([at(0), at(1), ...Array(5).fill(at(2))]);
+    // The first write at the clock sealed the ledger, in the same append: one more event.
+    expect(outcomes.filter((o) => o.seal).map((o) => o.seal?.recordedAt)).toEqual([at(2)]);
+    expect(after).toBe(before + 8);
   });
 
   it('when another writer gets in first, redoes each write alone: only the conflicting one is refused', async () => {

@@ -11,7 +11,7 @@ import { REFERENCE, submission, write } from '../src/testing.ts';
 const logger = createLogger('write-model-test', 'silent');
 const unit = (id: string) => ({
   type: 'unit',
-  body: { id, name: `Xã ${id}`, level: 'district', parentId: '77' },
+  body: { id, validFrom: '2000-01-01', name: `Xã ${id}`, level: 'district', parentId: '77' },
 });
 
 describe('the write model after another writer appended just before this process', () => {

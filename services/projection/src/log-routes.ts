@@ -1,9 +1,9 @@
 import type { Bus } from '@ledger/bus';
 import { lastAtOrBefore } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
-import { invalidInput, type Logger, problem, sendProblem } from '@ledger/http';
+import { type Logger, NO_QUERY, parseQuery, problem, sendProblem } from '@ledger/http';
 import { consistencyProofJson, inclusionProofJson, toBase64 } from '@ledger/transparency-log';
-import { type Request, Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import type { Projection } from './projection.ts';
 import { type Checkpointer, loadOrCreateLogKeys, startCheckpointer } from './transparency.ts';
@@ -13,12 +13,6 @@ export function logAt(projection: Projection, position: number) {
   const size = lastAtOrBefore(projection.index.positions, position) + 1;
   return { size, root: toBase64(projection.tree.root(size)) };
 }
-
-const parse = <S extends z.ZodType>(schema: S, req: Request): z.infer<S> => {
-  const result = schema.safeParse(req.query);
-  if (!result.success) throw invalidInput(result.error);
-  return result.data;
-};
 
 const Size = z.coerce.number().int().min(0);
 
@@ -36,7 +30,8 @@ export function logRouter(deps: {
   const outOfRange = (what: string, max: number) =>
     problem(400, `${what} must be at most ${max}, the log's size`);
 
-  router.get('/v1/log', (_req, res) => {
+  router.get('/v1/log', (req, res) => {
+    parseQuery(NO_QUERY, req);
     const size = projection.tree.size;
     res.json({
       size,
@@ -46,28 +41,32 @@ export function logRouter(deps: {
     });
   });
 
-  router.get('/v1/log/key', (_req, res) => {
+  router.get('/v1/log/key', (req, res) => {
+    parseQuery(NO_QUERY, req);
     res.type('text/plain').send(`${verifierKey}\n`);
   });
 
-  router.get('/v1/log/checkpoint', (_req, res) => {
+  router.get('/v1/log/checkpoint', (req, res) => {
+    parseQuery(NO_QUERY, req);
     const latest = checkpointer.latest();
     if (!latest) return sendProblem(res, problem(404, 'no checkpoint has been signed yet'));
     res.type('text/plain').send(latest.note);
   });
 
+  /** Signs a checkpoint if events other than checkpoints were added since the last: 201; else the last one, 200. */
   router.post('/v1/ops/log/checkpoint', async (_req, res) => {
+    const before = checkpointer.latest();
     const signed = await checkpointer.signNow();
     if (!signed)
       return sendProblem(
         res,
         problem(503, 'nothing to sign: the projection is not live or the log is empty'),
       );
-    res.status(201).json(signed);
+    res.status(signed === before ? 200 : 201).json(signed);
   });
 
   router.get('/v1/log/proofs/inclusion', (req, res) => {
-    const { position, size } = parse(z.object({ position: Size.min(1), size: Size.optional() }), req);
+    const { position, size } = parseQuery(z.object({ position: Size.min(1), size: Size.optional() }), req);
     const { index, tree } = projection;
     const leafIndex = lastAtOrBefore(index.positions, position);
     if (leafIndex < 0 || index.positions.at(leafIndex) !== position)
@@ -83,7 +82,7 @@ export function logRouter(deps: {
   });
 
   router.get('/v1/log/proofs/consistency', (req, res) => {
-    const { from, to } = parse(z.object({ from: Size, to: Size.optional() }), req);
+    const { from, to } = parseQuery(z.object({ from: Size, to: Size.optional() }), req);
     const { tree } = projection;
     const newSize = to ?? tree.size;
     if (newSize > tree.size) return sendProblem(res, outOfRange('to', tree.size));

@@ -11,11 +11,12 @@ import {
   type RecordedEvent,
   Rejection,
   rank,
+  sealOf,
   streams,
   viewAt,
 } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
-import { invalidInput } from '@ledger/http';
+import { invalidInput, parseQuery, problem, sendProblem } from '@ledger/http';
 import { display, rankingReport, scorecardReport } from '@ledger/reports';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
@@ -43,17 +44,16 @@ const parse = <S extends z.ZodType>(schema: S, value: unknown): z.infer<S> => {
   return result.data;
 };
 
-const AsOfQuery = z
-  .object({
-    asOf: AsOfSchema.optional(),
-    /** For auditors: the ledger as of a log position rather than an instant. */
-    atPosition: z.coerce.number().int().min(0).optional(),
-    parentId: Identifier.optional(),
-  })
-  .refine((q) => q.asOf === undefined || q.atPosition === undefined, {
-    message: 'give asOf or atPosition, not both',
-    path: ['atPosition'],
-  });
+const AsOf = {
+  asOf: AsOfSchema.optional(),
+  /** For auditors: the ledger as of a log position rather than an instant. */
+  atPosition: z.coerce.number().int().min(0).optional(),
+};
+const oneOf = (q: { asOf?: unknown; atPosition?: unknown }) =>
+  q.asOf === undefined || q.atPosition === undefined;
+const either = { message: 'give asOf or atPosition, not both', path: ['atPosition'] };
+const AsOfQuery = z.object(AsOf).refine(oneOf, either);
+const RankingQuery = z.object({ ...AsOf, parentId: Identifier.optional() }).refine(oneOf, either);
 
 const DiffQuery = z.object({ from: AsOfSchema, to: AsOfSchema.optional(), parentId: Identifier.optional() });
 
@@ -85,19 +85,42 @@ export function readRouter(deps: ReadDeps): Router {
     }
   };
 
+  /**
+   * The instant an answer is given as of: the one asked for, or now. An instant in the future is
+   * answered as of now, and the answer says so with the instant that was asked for.
+   */
+  const instant = (asked: number | undefined) => {
+    const at = now();
+    if (asked === undefined || asked <= at)
+      return { ms: asked ?? at, asOf: new Date(asked ?? at).toISOString() };
+    return { ms: at, asOf: new Date(at).toISOString(), requestedAsOf: new Date(asked).toISOString() };
+  };
+
+  /**
+   * What every as-of answer says of itself: the instant, and whether the ledger is sealed. While it
+   * is not, a write may still be imported with an earlier recordedAt, and the answer is provisional.
+   */
+  const sealed = () => sealOf(projection.index) !== undefined;
+
   /** The view as of the requested instant (default: now) or log position, and that instant. */
-  const viewAsOf = async (req: Request) => {
-    const query = parse(AsOfQuery, req.query);
+  const viewAsOf = async (req: Request, schema: typeof AsOfQuery | typeof RankingQuery) => {
+    const query = parseQuery(schema, req) as z.infer<typeof RankingQuery>;
     await fresh(query);
     if (query.atPosition !== undefined) {
       const i = lastAtOrBefore(projection.index.positions, query.atPosition);
       const position = i < 0 ? 0 : (projection.index.positions.at(i) as number);
-      return { view: viewAt(projection.index, position), asOf: recordedAtOf(position), query };
+      return { view: viewAt(projection.index, position), at: { asOf: recordedAtOf(position) }, query };
     }
-    const asOfMs = query.asOf ?? now();
-    const position = positionAsOf(projection.index, asOfMs);
-    return { view: viewAt(projection.index, position), asOf: new Date(asOfMs).toISOString(), query };
+    const at = instant(query.asOf);
+    return { view: viewAt(projection.index, positionAsOf(projection.index, at.ms)), at, query };
   };
+
+  const stamp = (at: { asOf: string | null; requestedAsOf?: string }, position: number) => ({
+    asOf: at.asOf,
+    ...(at.requestedAsOf ? { requestedAsOf: at.requestedAsOf } : {}),
+    sealed: sealed(),
+    recordedAt: recordedAtOf(position),
+  });
 
   /** The events at some log positions, read from the store. */
   const eventsAt = async (positions: readonly number[]) =>
@@ -112,11 +135,10 @@ export function readRouter(deps: ReadDeps): Router {
   router.get('/v1/rankings/:methodologyId/:period', async (req, res) => {
     const methodologyId = parse(Identifier, req.params.methodologyId);
     const period = parse(PeriodSchema, req.params.period);
-    const { view, asOf, query } = await viewAsOf(req);
+    const { view, at, query } = await viewAsOf(req, RankingQuery);
     const report = rankingReport(view, methodologyId, period, query.parentId);
     res.json({
-      asOf,
-      recordedAt: recordedAtOf(view.position),
+      ...stamp(at, view.position),
       parentId: query.parentId ?? null,
       ...report,
       log: logAt(projection, view.position),
@@ -126,18 +148,18 @@ export function readRouter(deps: ReadDeps): Router {
   router.get('/v1/rankings/:methodologyId/:period/diff', async (req, res) => {
     const methodologyId = parse(Identifier, req.params.methodologyId);
     const period = parse(PeriodSchema, req.params.period);
-    const query = parse(DiffQuery, req.query);
+    const query = parseQuery(DiffQuery, req);
     await fresh({ asOf: query.to });
     const { index } = projection;
-    const toMs = query.to ?? now();
-    if (toMs < query.from) throw invalid('to', 'must not be before from');
-    const at = (ms: number) => {
-      const view = viewAt(index, positionAsOf(index, ms));
+    if ((query.to ?? now()) < query.from) throw invalid('to', 'must not be before from');
+    const at = (asked: number | undefined) => {
+      const when = instant(asked);
+      const view = viewAt(index, positionAsOf(index, when.ms));
       const methodology = view.methodology(methodologyId, period);
-      return { view, methodology, asOf: new Date(ms).toISOString() };
+      return { view, methodology, when };
     };
     const from = at(query.from);
-    const to = at(toMs);
+    const to = at(query.to);
     if (!to.methodology)
       throw new Rejection('not-found', `methodology ${methodologyId} has no version for ${period}`);
     const empty = { methodology: to.methodology, period, position: from.view.position, rows: [] };
@@ -148,13 +170,13 @@ export function readRouter(deps: ReadDeps): Router {
       (await eventsAt([...new Set(changes.flatMap((c) => c.causes))])).map((e) => [e.position, e]),
     );
     const end = (x: typeof from) => ({
-      asOf: x.asOf,
+      ...stamp(x.when, x.view.position),
       position: x.view.position,
-      recordedAt: recordedAtOf(x.view.position),
       methodologyVersion: x.methodology?.version ?? null,
       log: logAt(projection, x.view.position),
     });
     res.json({
+      sealed: sealed(),
       methodologyId,
       period,
       parentId: query.parentId ?? null,
@@ -173,17 +195,16 @@ export function readRouter(deps: ReadDeps): Router {
     const unitId = parse(Identifier, req.params.unitId);
     const methodologyId = parse(Identifier, req.params.methodologyId);
     const period = parse(PeriodSchema, req.params.period);
-    const { view, asOf } = await viewAsOf(req);
+    const { view, at } = await viewAsOf(req, AsOfQuery);
     res.json({
-      asOf,
-      recordedAt: recordedAtOf(view.position),
+      ...stamp(at, view.position),
       ...scorecardReport(view, unitId, methodologyId, period),
       log: logAt(projection, view.position),
     });
   });
 
   router.get('/v1/units', async (req, res) => {
-    const { view, asOf } = await viewAsOf(req);
+    const { view, at } = await viewAsOf(req, AsOfQuery);
     const collator = new Intl.Collator('vi');
     const units = view
       .units()
@@ -193,7 +214,7 @@ export function readRouter(deps: ReadDeps): Router {
         parentId: u.names.at(-1)?.parentId ?? null,
       }))
       .sort((a, b) => collator.compare(a.name, b.name) || (a.unitId < b.unitId ? -1 : 1));
-    res.json({ asOf, position: view.position, units });
+    res.json({ ...stamp(at, view.position), position: view.position, units });
   });
 
   /** One unit, indicator or methodology as the ledger knew it at asOf. */
@@ -204,10 +225,10 @@ export function readRouter(deps: ReadDeps): Router {
   ) =>
     router.get(path, async (req, res) => {
       const id = parse(Identifier, req.params.id);
-      const { view, asOf } = await viewAsOf(req);
+      const { view, at } = await viewAsOf(req, AsOfQuery);
       const found = lookup(view, id);
       if (!found) throw new Rejection('not-found', `unknown ${what}: ${id}`);
-      res.json({ asOf, position: view.position, ...found });
+      res.json({ ...stamp(at, view.position), position: view.position, ...found });
     });
   oneAsOf('/v1/units/:id', 'unit', (view, id) => view.unit(id));
   oneAsOf('/v1/indicators/:id', 'indicator', (view, id) => view.indicator(id));
@@ -218,17 +239,35 @@ export function readRouter(deps: ReadDeps): Router {
     period: PeriodSchema,
     asOf: z.string().optional(),
   });
+  /**
+   * One verification at a time: each rebuilds the ranking from the whole log in a process of its
+   * own, and many at once would only make each slower. Another call meanwhile gets 429 with
+   * Retry-After, the seconds the last one took.
+   */
+  let verifying = false;
+  let lastVerificationMs = 1_000;
   router.post('/v1/ops/verify-replay', async (req, res) => {
     if (!deps.verifyReplay) throw new Rejection('not-found', 'replay verification is not configured here');
     const request = parse(VerifyRequest, req.body ?? {});
     if (request.asOf !== undefined) parse(AsOfSchema, request.asOf);
-    await fresh();
-    res.json(await deps.verifyReplay(request));
+    if (verifying) {
+      res.setHeader('Retry-After', String(Math.max(1, Math.ceil(lastVerificationMs / 1000))));
+      return sendProblem(res, problem(429, 'a replay verification is already running; try again later'));
+    }
+    verifying = true;
+    const started = Date.now();
+    try {
+      await fresh();
+      res.json(await deps.verifyReplay(request));
+    } finally {
+      verifying = false;
+      lastVerificationMs = Date.now() - started;
+    }
   });
 
   const HistoryQuery = z.object({ unitId: Identifier, indicator: Identifier, period: PeriodSchema });
   router.get('/v1/history', async (req, res) => {
-    const { unitId, indicator, period } = parse(HistoryQuery, req.query);
+    const { unitId, indicator, period } = parseQuery(HistoryQuery, req);
     const read = await Promise.all(
       [
         streams.value(unitId, indicator, period),
@@ -245,7 +284,7 @@ export function readRouter(deps: ReadDeps): Router {
     limit: z.coerce.number().int().min(1).max(1000).default(100),
   });
   router.get('/v1/events', async (req, res) => {
-    const { after, limit } = parse(EventsQuery, req.query);
+    const { after, limit } = parseQuery(EventsQuery, req);
     const events: RecordedEvent[] = await store.readAll({ after, limit });
     res.json({ events, next: events.at(-1)?.position ?? after });
   });

@@ -1,14 +1,15 @@
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Bus, topics } from '@ledger/bus';
-import type { EventStore } from '@ledger/event-store';
+import { bookkeepingStreams, CHECKPOINT_SIGNED } from '@ledger/domain';
+import { type EventStore, readPages } from '@ledger/event-store';
 import type { Logger } from '@ledger/http';
 import { generateKey, signCheckpoint, toBase64, verifierKeyOf } from '@ledger/transparency-log';
 import { v7 as uuidv7 } from 'uuid';
 import type { Projection } from './projection.ts';
 
-export const LOG_CHECKPOINTS_STREAM = 'tlog:checkpoints';
-export const CHECKPOINT_SIGNED = 'tlog.checkpoint-signed.v1';
+export const LOG_CHECKPOINTS_STREAM = bookkeepingStreams.logCheckpoints;
+export { CHECKPOINT_SIGNED };
 
 /** A signed checkpoint as the ledger records and publishes it: C2SP tlog-checkpoint in a signed note. */
 export interface SignedCheckpoint {
@@ -60,9 +61,10 @@ export interface Checkpointer {
 }
 
 /**
- * Signs checkpoints of the Merkle tree over the log at an interval (when the log has grown), appends
- * each to the log on `tlog:checkpoints` (expecting that stream's revision, so two signers cannot
- * interleave) and publishes it on `ledger.checkpoints.v1`.
+ * Signs checkpoints of the Merkle tree over the log at an interval (when the log has grown by
+ * events other than checkpoints: a checkpoint is itself an event, and an idle ledger must not grow
+ * by signing its own checkpoints), appends each to the log on `tlog:checkpoints` (expecting that
+ * stream's revision, so two signers cannot interleave) and publishes it on `ledger.checkpoints.v1`.
  */
 export async function startCheckpointer(deps: {
   projection: Projection;
@@ -80,11 +82,24 @@ export async function startCheckpointer(deps: {
   let revision = last?.revision ?? -1;
   let running: Promise<SignedCheckpoint | undefined> | undefined;
 
+  /** Whether leaves [from, to) of the tree hold an event other than a signed checkpoint. */
+  const grewBeyondCheckpoints = async (from: number, to: number): Promise<boolean> => {
+    const { index } = projection;
+    const last = index.positions.at(to - 1) as number;
+    for await (const page of readPages(store, from === 0 ? 0 : (index.positions.at(from - 1) as number), 100))
+      for (const event of page) {
+        if (event.position > last) return false;
+        if (event.type !== CHECKPOINT_SIGNED) return true;
+      }
+    return false;
+  };
+
   const sign = async (): Promise<SignedCheckpoint | undefined> => {
     if (projection.state().status !== 'live') return latest;
     const { tree, index } = projection;
     const size = tree.size;
     if (size === 0 || (latest && latest.size >= size)) return latest;
+    if (latest && !(await grewBeyondCheckpoints(latest.size, size))) return latest;
     const root = tree.root(size);
     const checkpoint: SignedCheckpoint = {
       origin,

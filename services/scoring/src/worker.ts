@@ -1,9 +1,15 @@
 import { type Bus, type Consumer, topics } from '@ledger/bus';
-import { headPosition, type RecordedEvent } from '@ledger/domain';
+import {
+  bookkeepingStreams,
+  headPosition,
+  type RecordedEvent,
+  SCORING_CHECKPOINT_RECORDED,
+} from '@ledger/domain';
 import {
   type AppendRequest,
   type EventStore,
   FOLD_PAGE_SIZE,
+  InvalidEvent,
   notInLog,
   readPages,
 } from '@ledger/event-store';
@@ -11,8 +17,8 @@ import type { Logger } from '@ledger/http';
 import { deterministicUuidV7 } from './deterministic-id.ts';
 import { createScorer } from './scorer.ts';
 
-export const SCORING_CHECKPOINT_STREAM = 'checkpoint:scoring';
-export const SCORING_CHECKPOINT_RECORDED = 'scoring.checkpoint-recorded.v1';
+export const SCORING_CHECKPOINT_STREAM = bookkeepingStreams.scoringCheckpoint;
+export { SCORING_CHECKPOINT_RECORDED };
 
 export type ScoringStatus = 'starting' | 'catching-up' | 'live' | 'failed' | 'stopped';
 
@@ -32,6 +38,24 @@ export interface ScoringWorker {
   start(): Promise<void>;
   state(): ScoringState;
   stop(): Promise<void>;
+}
+
+/**
+ * The store refused a score event: stop there, naming the input it was computed from, rather than
+ * record a score no reader could take (a methodology published before the door bounded its numbers
+ * can make a total overflow).
+ */
+function refusedScore(
+  error: InvalidEvent,
+  requests: readonly AppendRequest[],
+  inputs: readonly RecordedEvent[],
+) {
+  const score = requests.flatMap((r) => r.events).find((e) => e.eventId === error.eventId);
+  const input = inputs.find((e) => e.eventId === score?.metadata.causationId);
+  return new Error(
+    `the scores computed from the event at position ${input?.position ?? '?'} (${input?.type ?? 'unknown'} ${input?.eventId ?? ''}) cannot be recorded: ${error.message}`,
+    { cause: error },
+  );
 }
 
 /**
@@ -97,7 +121,11 @@ export function createScoringWorker(deps: {
           },
         ],
       });
-      const appended = await store.append(requests, derivedFrom ? { derivedFrom } : {});
+      const appended = await store
+        .append(requests, derivedFrom ? { derivedFrom } : {})
+        .catch((error: unknown) => {
+          throw error instanceof InvalidEvent ? refusedScore(error, requests, fresh) : error;
+        });
       checkpointRevision = (appended.events.at(-1) as { revision: number }).revision;
       scoresRecorded += requests.length - 1;
       crash('after-effect');

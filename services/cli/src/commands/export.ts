@@ -1,5 +1,16 @@
+import { visible } from '@ledger/domain';
 import type { RankingReport } from '@ledger/reports';
 import { stringify } from 'csv-stringify/sync';
+
+/**
+ * A text cell a spreadsheet will not run: one that begins with `=`, `+`, `-`, `@`, a tab or a
+ * carriage return is prefixed with `'` (OWASP, CSV injection), and control or invisible characters
+ * are written as \u{…}. Numbers stay numbers.
+ */
+export const csvText = (text: string): string => {
+  const shown = visible(text);
+  return /^[=+\-@\t\r]/.test(shown) ? `'${shown}` : shown;
+};
 
 /** A ranking as CSV: one row per unit, with group subtotals and indicator points as columns. */
 export function rankingCsv(report: RankingReport): string {
@@ -12,13 +23,13 @@ export function rankingCsv(report: RankingReport): string {
     'total',
     'indicatorsMet',
     'indicatorsTotal',
-    ...groups.map((g) => `group:${g}`),
+    ...groups.map((g) => csvText(`group:${g}`)),
     ...indicators.map((i) => `points:${i}`),
   ];
   const rows = report.rows.map((r) => [
     r.rank,
-    r.unitId,
-    r.unitName,
+    csvText(r.unitId),
+    csvText(r.unitName),
     r.total,
     r.indicatorsMet,
     r.indicatorsTotal,

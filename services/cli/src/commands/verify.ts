@@ -5,7 +5,7 @@ import {
   bytesEqual,
   consistencyProofJson,
   createMerkleTree,
-  eventLeafHashes,
+  eventLeafHash,
   inclusionProofJson,
   type MerkleTree,
   type OpenedCheckpoint,
@@ -68,13 +68,31 @@ function checkPrefix(tree: MerkleTree, checkpoint: OpenedCheckpoint, where: stri
     );
 }
 
-/** The tree over a log, its leaves in log order; an out-of-order log is a failed verification. */
+/**
+ * The tree over a log, its leaves in log order. A log out of order, or holding an event that cannot
+ * be hashed (one an earlier version accepted: a lone surrogate, say), is a failed verification that
+ * names the event and why.
+ */
 export function treeOf(log: readonly RecordedEvent[]): MerkleTree {
-  try {
-    return createMerkleTree(eventLeafHashes(log));
-  } catch (error) {
-    throw new CliFailure(`the log is out of order: ${(error as Error).message}`, EXIT.failed);
+  const hashes: Uint8Array[] = [];
+  let last = 0;
+  for (const event of log) {
+    if (!(event.position > last))
+      throw new CliFailure(
+        `the log is out of order: the event at position ${event.position} (${event.eventId}) follows position ${last}`,
+        EXIT.failed,
+      );
+    last = event.position;
+    try {
+      hashes.push(eventLeafHash(event));
+    } catch (error) {
+      throw new CliFailure(
+        `the event at position ${event.position} (${event.type} ${event.eventId}) cannot be hashed: ${(error as Error).message}; no reader can take it (docs/operations.md, "An event no reader can take")`,
+        EXIT.failed,
+      );
+    }
   }
+  return createMerkleTree(hashes);
 }
 
 /**
