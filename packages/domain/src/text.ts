@@ -59,11 +59,11 @@ const refuse = (pattern: RegExp, what: string) => (s: string, ctx: z.RefinementC
  */
 export const Name = z
   .string()
-  .superRefine(refuse(NOT_IN_NAMES, 'names may not hold control, format or invisible characters'))
   .transform(normaliseName)
   .pipe(
     z
       .string()
+      .superRefine(refuse(NOT_IN_NAMES, 'names may not hold control, format or invisible characters'))
       .min(1, 'must not be empty')
       .max(200, 'must be at most 200 characters')
       .regex(VISIBLE, 'must contain a letter or a digit'),
@@ -72,11 +72,16 @@ export const Name = z
 /** Free text at the door (reasons, sources): as a name, but line breaks are kept; 1–2000 characters. */
 export const Text = z
   .string()
-  .superRefine(
-    refuse(NOT_IN_TEXT, 'text may hold line breaks, but no other control, format or invisible character'),
-  )
   .transform(normaliseText)
-  .pipe(z.string().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters'));
+  .pipe(
+    z
+      .string()
+      .superRefine(
+        refuse(NOT_IN_TEXT, 'text may hold line breaks, but no other control, format or invisible character'),
+      )
+      .min(1, 'must not be empty')
+      .max(2000, 'must be at most 2000 characters'),
+  );
 
 const wellFormed = (s: z.ZodString) => s.refine(isWellFormedText, 'must be well-formed Unicode');
 

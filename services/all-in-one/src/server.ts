@@ -23,6 +23,8 @@ export interface RunningLedger {
   readonly url: string;
   readonly port: number;
   readonly databasePath: string;
+  /** The HTTP app, for what walks its routes (tests). */
+  readonly app: ReturnType<typeof createHttpApp>;
   stop(): Promise<void>;
 }
 
@@ -101,6 +103,7 @@ export async function startLedger(config: AllInOneConfig, logger: Logger): Promi
     url,
     port,
     databasePath,
+    app,
     stop: async () => {
       log.checkpointer.stop();
       await closeServer(server);

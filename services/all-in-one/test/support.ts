@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { promisify } from 'node:util';
 import { createLogger } from '@ledger/http';
 import { AllInOneConfig } from '../src/config.ts';
@@ -77,6 +79,21 @@ export async function startTestLedger(env: Record<string, string> = {}): Promise
   };
 }
 
+/** Every route an express app serves, its routers' included: the method (lower case) and path. */
+export function routesOf(app: { router: unknown }): { method: string; path: string }[] {
+  interface Layer {
+    route?: { path: string; methods: Record<string, boolean> };
+    handle?: { stack?: Layer[] };
+  }
+  const walk = (stack: Layer[]): { method: string; path: string }[] =>
+    stack.flatMap((layer) =>
+      layer.route
+        ? Object.keys(layer.route.methods).map((method) => ({ method, path: layer.route?.path as string }))
+        : walk(layer.handle?.stack ?? []),
+    );
+  return walk((app.router as { stack: Layer[] }).stack);
+}
+
 /** The whole log, for "nothing was written" checks. */
 export async function logOf(ledger: TestLedger) {
   const reply = await ledger.get('/v1/events?limit=1000');
@@ -97,5 +114,47 @@ export async function ledgerCli(args: string[], env: Record<string, string>) {
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/**
+ * Appends an event to a stopped ledger's store file the way an earlier version of the ledger could
+ * have: straight into the table, past every rule of today's door and store. Returns its position.
+ */
+export function recordAsEarlierVersion(
+  databasePath: string,
+  event: { streamId: string; type: string; data: unknown; actor?: string },
+): number {
+  const db = new DatabaseSync(databasePath);
+  try {
+    const head = db
+      .prepare('SELECT position, recorded_at FROM events ORDER BY position DESC LIMIT 1')
+      .get() as { position: number; recorded_at: string } | undefined;
+    const revision = db
+      .prepare('SELECT max(revision) AS r FROM events WHERE stream_id = ?')
+      .get(event.streamId) as {
+      r: number | null;
+    };
+    const position = (head?.position ?? 0) + 1;
+    db.prepare(
+      'INSERT INTO events (position, event_id, stream_id, revision, type, schema_version, recorded_at, data, metadata) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)',
+    ).run(
+      position,
+      randomUUID(),
+      event.streamId,
+      (revision.r ?? -1) + 1,
+      event.type,
+      head?.recorded_at ?? new Date().toISOString(),
+      // JSON.stringify writes a lone surrogate as its \ud8xx escape, as an earlier version did.
+      JSON.stringify(event.data),
+      JSON.stringify({
+        actor: event.actor ?? 'earlier-version',
+        correlationId: 'earlier',
+        causationId: null,
+      }),
+    );
+    return position;
+  } finally {
+    db.close();
   }
 }

@@ -41,21 +41,41 @@ export interface ScoringWorker {
 }
 
 /**
- * The store refused a score event: stop there, naming the input it was computed from, rather than
- * record a score no reader could take (a methodology published before the door bounded its numbers
- * can make a total overflow).
+ * Scoring cannot go past an event of the log: one it cannot fold (written by an earlier version
+ * that accepted it), or one whose scores the store refuses (a methodology published before the door
+ * bounded its numbers can make a total overflow). It stops there, naming the event, rather than
+ * skip it or record a score no reader could take; it does not exit, so that it says why on
+ * /readyz and /v1/ops/projections instead of starting again and stopping at the same place.
  */
+export class ScoringHalted extends Error {
+  readonly position: number;
+  constructor(event: RecordedEvent | undefined, why: string, cause: unknown) {
+    super(
+      `scoring stopped at the event at position ${event?.position ?? '?'} (${event?.type ?? 'unknown'} ${event?.eventId ?? ''}): ${why}`,
+      { cause },
+    );
+    this.name = 'ScoringHalted';
+    this.position = event?.position ?? 0;
+  }
+}
+
 function refusedScore(
   error: InvalidEvent,
   requests: readonly AppendRequest[],
   inputs: readonly RecordedEvent[],
-) {
+): ScoringHalted {
   const score = requests.flatMap((r) => r.events).find((e) => e.eventId === error.eventId);
   const input = inputs.find((e) => e.eventId === score?.metadata.causationId);
-  return new Error(
-    `the scores computed from the event at position ${input?.position ?? '?'} (${input?.type ?? 'unknown'} ${input?.eventId ?? ''}) cannot be recorded: ${error.message}`,
-    { cause: error },
-  );
+  return new ScoringHalted(input, `its scores cannot be recorded: ${error.message}`, error);
+}
+
+/** Runs a fold of one event; a failure is the event's: scoring halts there. */
+function applying<T>(event: RecordedEvent, fold: () => T): T {
+  try {
+    return fold();
+  } catch (error) {
+    throw new ScoringHalted(event, `it cannot be applied: ${(error as Error).message}`, error);
+  }
 }
 
 /**
@@ -98,7 +118,7 @@ export function createScoringWorker(deps: {
     // One event at a time: each input is scored against the ledger exactly as it stood at its position.
     fresh.forEach((input, i) => {
       if (i === Math.floor(fresh.length / 2)) crash('mid-batch');
-      const scores = scorer.score(input);
+      const scores = applying(input, () => scorer.score(input));
       if (scores.length > 0) derivedFrom = input.recordedAt;
       requests.push(...scores);
     });
@@ -139,6 +159,15 @@ export function createScoringWorker(deps: {
     logger.error({ err: e, checkpoint: scoredUpTo }, 'scoring stopped');
   };
 
+  /**
+   * Stops at an event scoring cannot go past: it stays failed and reads nothing more. The consumer
+   * is closed on the next turn, since this may run inside its handler.
+   */
+  const halt = (e: ScoringHalted) => {
+    fail(e);
+    setImmediate(() => void consumer?.close().catch(() => undefined));
+  };
+
   const catchUp = async () => {
     const [checkpoint] = await store.readStream(SCORING_CHECKPOINT_STREAM, {
       direction: 'backwards',
@@ -150,7 +179,7 @@ export function createScoringWorker(deps: {
     logger.info({ checkpoint: scoredUpTo, head }, 'scoring catching up');
     let lastLog = Date.now();
     for await (const events of readPages(store, headPosition(index), pageSize)) {
-      for (const e of events) if (e.position <= scoredUpTo) scorer.fold(e);
+      for (const e of events) if (e.position <= scoredUpTo) applying(e, () => scorer.fold(e));
       await score(events);
       if (Date.now() - lastLog > 1_000) {
         lastLog = Date.now();
@@ -168,6 +197,7 @@ export function createScoringWorker(deps: {
       consumer = await bus.consume(topics.events, {
         groupId: 'scoring',
         onMessages: async (messages) => {
+          if (status === 'failed') return;
           if (batches++ > 0) crash('after-checkpoint');
           const events = messages.map((m) => m.value as RecordedEvent);
           const refused = await notInLog(store, events);
@@ -177,7 +207,12 @@ export function createScoringWorker(deps: {
             return;
           }
           queue = queue.then(() => score(events));
-          await queue;
+          try {
+            await queue;
+          } catch (e) {
+            if (!(e instanceof ScoringHalted)) throw e;
+            halt(e);
+          }
         },
         onError: fail,
       });
@@ -189,6 +224,7 @@ export function createScoringWorker(deps: {
         status = 'live';
         logger.info({ checkpoint: scoredUpTo }, 'scoring live');
       } catch (e) {
+        if (e instanceof ScoringHalted) return halt(e);
         fail(e);
         throw e;
       }

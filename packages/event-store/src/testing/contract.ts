@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import { appendContract } from './contract-append.ts';
 import { dataContract } from './contract-data.ts';
+import { rulesContract } from './contract-rules.ts';
 import { subscribeContract } from './contract-subscribe.ts';
 import { timeContract } from './contract-time.ts';
 import { type ContractFixture, useFixture } from './fixture.ts';
@@ -16,6 +17,7 @@ export function eventStoreContract(adapterName: string, createFixture: () => Pro
     appendContract(fixture);
     timeContract(fixture);
     dataContract(fixture);
+    rulesContract(fixture);
     subscribeContract(fixture);
   });
 }
