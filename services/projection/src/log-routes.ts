@@ -22,10 +22,11 @@ const Size = z.coerce.number().int().min(0);
  */
 export function logRouter(deps: {
   projection: Projection;
+  store: EventStore;
   checkpointer: Checkpointer;
   verifierKey: string;
 }): Router {
-  const { projection, checkpointer, verifierKey } = deps;
+  const { projection, store, checkpointer, verifierKey } = deps;
   const router = Router();
   const outOfRange = (what: string, max: number) =>
     problem(400, `${what} must be at most ${max}, the log's size`);
@@ -53,8 +54,13 @@ export function logRouter(deps: {
     res.type('text/plain').send(latest.note);
   });
 
-  /** Signs a checkpoint if events other than checkpoints were added since the last: 201; else the last one, 200. */
+  /**
+   * Signs a checkpoint if events other than checkpoints were added since the last: 201; else the
+   * last one, 200. It covers at least every write acknowledged before the call: it waits (up to
+   * 5 s) for the projection to apply the log as the store holds it now.
+   */
   router.post('/v1/ops/log/checkpoint', async (_req, res) => {
+    await projection.waitFor((await store.head()).position, 5_000);
     const before = checkpointer.latest();
     const signed = await checkpointer.signNow();
     if (!signed)
@@ -107,6 +113,11 @@ export async function startTransparencyLog(deps: {
   const checkpointer = await startCheckpointer({ ...deps, keys, intervalMs: deps.intervalSeconds * 1000 });
   return {
     checkpointer,
-    router: logRouter({ projection: deps.projection, checkpointer, verifierKey: keys.verifierKey }),
+    router: logRouter({
+      projection: deps.projection,
+      store: deps.store,
+      checkpointer,
+      verifierKey: keys.verifierKey,
+    }),
   };
 }
