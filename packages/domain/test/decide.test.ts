@@ -3,7 +3,16 @@ import type { Command } from '../src/commands.ts';
 import { decide } from '../src/decide.ts';
 import { Rejection } from '../src/errors.ts';
 import { createWriteState, evolveWriteState, forkWriteState, type WriteState } from '../src/write-state.ts';
-import { catalogLedger, cmd, IND, pathsOf, rejectionOf, sequentialIds, type TestLedger } from './fixtures.ts';
+import {
+  catalogLedger,
+  cmd,
+  IND,
+  pathsOf,
+  registerThuaThienHue,
+  rejectionOf,
+  sequentialIds,
+  type TestLedger,
+} from './fixtures.ts';
 
 const AUTHORITY = 'Văn phòng Chính phủ';
 const UNKNOWN_SUBMISSION = '0190f0a0-0000-7000-8000-ffffffffffff';
@@ -638,16 +647,7 @@ describe('decide', () => {
         return d;
       };
 
-      run(
-        fork,
-        cmd('unit', {
-          id: 'TTH',
-          validFrom: '2000-01-01',
-          name: 'Tỉnh Thừa Thiên Huế',
-          level: 'province',
-          parentId: 'VN',
-        }),
-      );
+      run(fork, registerThuaThienHue());
       const submitted = run(
         fork,
         cmd('submission', { unitId: 'TTH', indicator: IND.online, period: '2024', value: 70 }),

@@ -156,6 +156,16 @@ export const GROUP = {
 
 export const PROVINCE_METHODOLOGY = 'qd766-province';
 
+/** Registers Thừa Thiên Huế under the national unit: the province the tests rename, move and abolish. */
+export const registerThuaThienHue = (): Command =>
+  cmd('unit', {
+    id: 'TTH',
+    validFrom: '2000-01-01',
+    name: 'Tỉnh Thừa Thiên Huế',
+    level: 'province',
+    parentId: 'VN',
+  });
+
 /** The national unit, four provinces and the Decision 766 indicators. */
 export function catalogLedger(startMs = T0): TestLedger {
   const l = new TestLedger(startMs);

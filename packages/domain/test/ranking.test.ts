@@ -10,6 +10,7 @@ import {
   methodologyOf,
   PROVINCE_METHODOLOGY,
   publishProvinceMethodology,
+  registerThuaThienHue,
   type TestLedger,
 } from './fixtures.ts';
 
@@ -204,15 +205,7 @@ describe('ranking', () => {
 
   describe('names and parents over time', () => {
     beforeEach(() => {
-      l.record(
-        cmd('unit', {
-          id: 'TTH',
-          validFrom: '2000-01-01',
-          name: 'Tỉnh Thừa Thiên Huế',
-          level: 'province',
-          parentId: 'VN',
-        }),
-      );
+      l.record(registerThuaThienHue());
       publishSatisfactionOnly(l);
       l.later(
         30,
@@ -244,15 +237,7 @@ describe('ranking', () => {
 
   describe('a unit abolished after a rename', () => {
     it('Given a rename effective 2024-01-01 and a later abolition, Then the 2023 ranking still shows the old name', () => {
-      l.record(
-        cmd('unit', {
-          id: 'TTH',
-          validFrom: '2000-01-01',
-          name: 'Tỉnh Thừa Thiên Huế',
-          level: 'province',
-          parentId: 'VN',
-        }),
-      );
+      l.record(registerThuaThienHue());
       publishSatisfactionOnly(l);
       l.later(
         30,

@@ -12,7 +12,7 @@ import { REFERENCE, submission, write } from '../src/testing.ts';
 
 const logger = createLogger('relay-test', 'silent');
 
-describe('the relay checks its checkpoint against the log at start', () => {
+describe('the relay from the store to the events topic', () => {
   const dirs: string[] = [];
   afterEach(() => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -113,5 +113,26 @@ describe('the relay checks its checkpoint against the log at start', () => {
     await stop();
     expect(seen.slice(0, one.head)).toEqual(Array.from({ length: one.head }, (_, i) => i + 1));
     await store.close();
+  });
+
+  it('says it is retrying, not live, while it cannot publish, and lives again once it can', async () => {
+    const { store, ingestion, checkpoints, head } = await published(1);
+    const inner = getInProcessBus();
+    let broken = true;
+    const bus = {
+      ...inner,
+      publish: async (topic: string, messages: Parameters<typeof inner.publish>[1]) => {
+        if (broken) throw new Error('the broker is down');
+        return inner.publish(topic, messages);
+      },
+    };
+    const relay = await startRelay({ store, bus, logger, checkpoints });
+    await ingestion.execute(write([submission(99, '2031')]));
+    await until('a failed publish', () => relay.state().status === 'retrying');
+    expect(relay.state()).toMatchObject({ status: 'retrying', retrying: true, checkpoint: head });
+    broken = false;
+    await until('the publish to go through', () => relay.state().status === 'live');
+    expect(relay.state().checkpoint).toBeGreaterThan(head);
+    await relay.close();
   });
 });

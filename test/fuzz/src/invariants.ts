@@ -7,9 +7,9 @@ import {
   type RecordedEvent,
   viewAt,
 } from '@ledger/domain';
-import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { rankingReport } from '@ledger/reports';
 import { ledgerCli } from '../../../services/all-in-one/test/support.ts';
+import { readLog } from '../../e2e/support.ts';
 
 /** A broken invariant: what was found, and where to look. */
 export class InvariantBroken extends Error {
@@ -45,14 +45,7 @@ export async function settled(urls: readonly string[], timeoutMs = 60_000): Prom
 }
 
 /** The whole log, read from the store file with a connection of its own. */
-export async function readStoreLog(storePath: string): Promise<RecordedEvent[]> {
-  const store = getSQLiteEventStore({ path: storePath });
-  try {
-    return await store.readAll();
-  } finally {
-    await store.close();
-  }
-}
+export const readStoreLog = readLog;
 
 /**
  * Every event of the log is one every reader takes: plain JSON, its data matching its schema, and
