@@ -39,6 +39,9 @@ export function decideTime(state: WriteState, request: TimeRequest): Decision | 
   return {
     streamId: bookkeepingStreams.seal,
     expectedRevision: -1,
-    event: { type: 'ledger.ledger-sealed.v1', data: { reason: request.seal?.reason ?? FIRST_CLOCK_WRITE } },
+    event: {
+      type: 'ledger.ledger-sealed.v1',
+      data: { reason: request.seal ? request.seal.reason : FIRST_CLOCK_WRITE },
+    },
   };
 }

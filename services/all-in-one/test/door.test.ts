@@ -1,7 +1,7 @@
 import { ledgerDay } from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED, submission } from './seed.ts';
-import { logOf, type Reply, routesOf, startTestLedger, type TestLedger } from './support.ts';
+import { ledgerCli, logOf, type Reply, routesOf, startTestLedger, type TestLedger } from './support.ts';
 
 /**
  * The door of an immutable log: each input below was once accepted and then broke the ledger for
@@ -310,6 +310,32 @@ describe('time: once the ledger is sealed, an answer as of an instant already se
     } finally {
       await other.dispose();
     }
+  });
+});
+
+describe('ledger seal', () => {
+  let ledger: TestLedger;
+  beforeAll(async () => {
+    ledger = await startTestLedger({ LEDGER_CHECKPOINT_INTERVAL: '0' });
+    expect((await ledger.post('/v1/batch', SEED)).status).toBe(201);
+  });
+  afterAll(() => ledger.dispose());
+
+  it('seals the ledger from the CLI once, and the server refuses an import from then on', async () => {
+    const store = { LEDGER_STORE: `sqlite:${ledger.databasePath}` };
+    const sealed = await ledgerCli(['seal', '--reason', 'Đã nhập xong', '--actor', 'so-noi-vu-brvt'], store);
+    expect(sealed.code, sealed.stderr).toBe(0);
+    expect(sealed.stdout).toMatch(/^sealed at position 9, .* by so-noi-vu-brvt: Đã nhập xong/);
+    const again = await ledgerCli(['seal'], store);
+    expect(again.stdout).toMatch(/^already sealed at position 9/);
+    const importing = await ledger.post('/v1/batch', {
+      recordedAt: new Date().toISOString(),
+      commands: [submission('747', 'on-time', 97)],
+    });
+    expect(importing.status).toBe(409);
+    expect((await ledger.get('/v1/rankings/cchc/2023')).body.sealed).toBe(true);
+    const bad = await ledgerCli(['seal', '--actor', 'x\u001b[2J'], store);
+    expect(bad.code).toBe(2);
   });
 });
 

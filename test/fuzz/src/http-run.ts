@@ -298,6 +298,15 @@ export async function runHttp(specs: readonly Spec[], stats: Stats, runId: strin
         Date.parse(decodeURIComponent(asOf)) < Date.now() - 1_000
       )
         kept.push({ url: request.path, rows: JSON.stringify(body.rows) });
+      // And every tenth request, the answer a citing auditor would keep: each methodology's 2023
+      // ranking as of a moment ago.
+      if (i % 10 === 9)
+        for (const methodologyId of model.methodologies) {
+          const url = `/v1/rankings/${methodologyId}/2023?asOf=${new Date(Date.now() - 1_500).toISOString()}`;
+          const answer = await ledger.get(url);
+          if (answer.status === 200 && answer.body.sealed)
+            kept.push({ url, rows: JSON.stringify(answer.body.rows) });
+        }
     }
 
     await settled([ledger.url]);

@@ -33,8 +33,9 @@ export function rankingCsv(report: RankingReport): string {
     r.total,
     r.indicatorsMet,
     r.indicatorsTotal,
-    ...groups.map((g) => r.groups[g] ?? ''),
-    ...indicators.map((i) => r.points[i] ?? ''),
+    // Own properties only: a group may be named like an inherited one ("constructor").
+    ...groups.map((g) => (Object.hasOwn(r.groups, g) ? r.groups[g] : '')),
+    ...indicators.map((i) => (Object.hasOwn(r.points, i) ? r.points[i] : '')),
   ]);
   return stringify([header, ...rows]);
 }
