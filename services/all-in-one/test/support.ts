@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { promisify } from 'node:util';
+import type { RecordedEvent } from '@ledger/domain';
 import { createLogger } from '@ledger/http';
 import { AllInOneConfig } from '../src/config.ts';
 import { type RunningLedger, startLedger } from '../src/server.ts';
@@ -97,7 +98,7 @@ export function routesOf(app: { router: unknown }): { method: string; path: stri
 /** The whole log, for "nothing was written" checks. */
 export async function logOf(ledger: TestLedger) {
   const reply = await ledger.get('/v1/events?limit=1000');
-  return reply.body.events as { position: number; type: string }[];
+  return reply.body.events as RecordedEvent[];
 }
 
 const CLI = new URL('../../cli/src/main.ts', import.meta.url).pathname;
