@@ -36,13 +36,17 @@ export function report(stats: Stats): string {
     for (const [status, n] of byStatus) total.set(status, (total.get(status) ?? 0) + n);
   const sent = [...total.values()].reduce((a, b) => a + b, 0);
   const accepted = [...total.entries()].filter(([s]) => s < 300).reduce((a, [, n]) => a + n, 0);
-  const lines = [
-    `runs ${stats.runs}; HTTP requests ${sent}: ${accepted} answered 2xx, ${sent - accepted} 4xx (${line(total)})`,
-    ...[...stats.answers.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([label, byStatus]) => `  ${label}: ${line(byStatus)}`),
+  const lines = [`runs ${stats.runs}`];
+  if (sent > 0)
+    lines.push(
+      `HTTP requests ${sent}: ${accepted} answered 2xx, ${sent - accepted} 4xx (${line(total)})`,
+      ...[...stats.answers.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([label, byStatus]) => `  ${label}: ${line(byStatus)}`),
+    );
+  lines.push(
     `rankings compared with a full replay: ${stats.rankingsCompared}; sealed answers re-read unchanged: ${stats.answersKept}`,
-  ];
+  );
   if (stats.records.published > 0)
     lines.push(
       `Kafka records ${stats.records.published}: ${stats.records.recorded} recorded, ${[...stats.records.rejected.values()].reduce((a, b) => a + b, 0)} rejected (${line(stats.records.rejected)})`,
