@@ -197,6 +197,21 @@ export function mutate(
     case 'delete':
       if (keys.length) delete body[keys[mutation.field % keys.length] as string];
       return { type: command.type, body };
+    case 'leaf': {
+      const copy = structuredClone(command.body);
+      const leaves: [Record<string, unknown>, string][] = [];
+      const walk = (node: unknown) => {
+        if (!node || typeof node !== 'object') return;
+        for (const [k, v] of Object.entries(node)) {
+          if (v && typeof v === 'object') walk(v);
+          else leaves.push([node as Record<string, unknown>, k]);
+        }
+      };
+      walk(copy);
+      const chosen = leaves[mutation.leaf % Math.max(1, leaves.length)];
+      if (chosen) chosen[0][chosen[1]] = mutation.value;
+      return { type: command.type, body: copy };
+    }
     case 'add':
       Object.defineProperty(body, mutation.key, {
         value: mutation.value,

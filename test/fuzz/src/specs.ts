@@ -22,6 +22,8 @@ export const COMMAND_TYPES = [
 export type Mutation =
   | { readonly op: 'replace'; readonly field: number; readonly value: unknown }
   | { readonly op: 'delete'; readonly field: number }
+  /** Replaces a value at any depth (a rule's factor, an indicator's maxPoints, a group name). */
+  | { readonly op: 'leaf'; readonly leaf: number; readonly value: unknown }
   | { readonly op: 'add'; readonly key: string; readonly value: unknown }
   | { readonly op: 'type'; readonly type: string }
   | { readonly op: 'body'; readonly body: unknown };
@@ -96,6 +98,11 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     value: fc.oneof(anyString(), anyNumber(), anyJson(), fc.constant(null)),
   }),
   fc.record({ op: fc.constant('delete' as const), field: fc.nat() }),
+  fc.record({
+    op: fc.constant('leaf' as const),
+    leaf: fc.nat(),
+    value: fc.oneof(anyString(), anyNumber(), fc.constant(null), fc.constant(1e308)),
+  }),
   fc.record({
     op: fc.constant('add' as const),
     key: fc.oneof(
