@@ -71,9 +71,11 @@ describe('projection operations', () => {
     const head = (await writer.head()).position;
     await writer.close();
 
+    // Scoring stops at the same event, on its own thread: wait for the projection's own stop.
     const ready = await waitFor('the projection to stop', async () => {
       const r = await ledger.get('/readyz');
-      return r.status === 503 ? r : undefined;
+      const projection = r.body.projections?.find((p: { name: string }) => p.name === 'as-of-index');
+      return r.status === 503 && projection?.status === 'failed' ? r : undefined;
     });
     expect(ready.contentType).toContain('application/problem+json');
     const failed = ready.body.projections.find((p: { name: string }) => p.name === 'as-of-index');
