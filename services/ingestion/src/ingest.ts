@@ -15,7 +15,6 @@ import {
   RecordedAtSchema,
   Rejection,
   schemaVersionOf,
-  tooDeep,
   type WriteState,
 } from '@ledger/domain';
 import {
@@ -387,9 +386,6 @@ function parseCommands(request: WriteRequest): Command[] {
   return request.commands.map((raw, i) => {
     const prefix = request.pathOf(i);
     const at = (field: string) => (prefix ? `${prefix.replace(/\.body$/, '')}.${field}` : field);
-    // The HTTP door has refused deeper bodies already; this is the door of the others (an import file).
-    const deep = tooDeep(raw.body);
-    if (deep) throw invalid([prefix, deep.path].filter(Boolean).join('.'), deep.message);
     if (!isCommandType(raw.type)) throw invalid(at('type'), `must be one of: ${COMMAND_TYPES.join(', ')}`);
     const type = raw.type;
     const parsed = COMMANDS[type].safeParse(raw.body);
