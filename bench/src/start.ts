@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { bookkeepingStreams, SCORING_CHECKPOINT_RECORDED } from '@ledger/domain';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
-import { SCORING_CHECKPOINT_RECORDED, SCORING_CHECKPOINT_STREAM } from '@ledger/scoring';
 import { startServer } from './http.ts';
 
 export interface StartResult {
@@ -37,7 +37,7 @@ export async function allInOneStart(dataset: string): Promise<StartResult> {
   await store.append(
     [
       {
-        streamId: SCORING_CHECKPOINT_STREAM,
+        streamId: bookkeepingStreams.scoringCheckpoint,
         expectedRevision: 'no_stream',
         events: [
           {

@@ -43,9 +43,6 @@ const BOOKKEEPING = new Map<string, z.ZodType>([
   [CHECKPOINT_SIGNED, CheckpointSigned],
 ]);
 
-/** Whether the ledger knows this event type: one of its own events or of its services' bookkeeping. */
-export const isKnownEventType = (type: string): boolean => isLedgerEventType(type) || BOOKKEEPING.has(type);
-
 /**
  * Why the data of an event of a known type does not match its schema (the first issue, its path
  * under `data`), or undefined. Data of a type the ledger does not know is not checked here (the

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { DatabaseSync } from 'node:sqlite';
-import type { RecordedEvent } from '@ledger/domain';
+import { bookkeepingStreams, type RecordedEvent } from '@ledger/domain';
 import {
   APPENDED,
   type AppendedEvent,
@@ -14,7 +14,6 @@ import {
   normalizeAppendOptions,
   type ReadAllOptions,
   type ReadStreamOptions,
-  SEAL_STREAM,
   type Subscription,
   satisfies,
   startSubscription,
@@ -219,7 +218,7 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): SQLiteEve
         requestedAt,
         derivedFrom,
         // Looked up only for an import: the one append a seal refuses.
-        sealed: requestedAt !== undefined && statements.sealed.get(SEAL_STREAM) !== undefined,
+        sealed: requestedAt !== undefined && statements.sealed.get(bookkeepingStreams.seal) !== undefined,
       });
       const written = time.conflict
         ? { refusal: time.conflict }

@@ -8,9 +8,6 @@ import type { AppendedEvent, AppendOptions, AppendRequest, ExpectedRevision, New
  * recognised.
  */
 
-/** The stream whose first event seals the log: requested recordedAts are refused from then on. */
-export const SEAL_STREAM = bookkeepingStreams.seal;
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -70,9 +67,9 @@ function checkEvent(event: NewEvent): void {
   if (schema) throw new InvalidEvent(eventId, type, schema.path, schema.message);
 }
 
-/** Whether an append writes the seal. */
+/** Whether an append writes the seal (the first event of `ledger:seal`: requested recordedAts are refused from then on). */
 export const sealsTheLog = (requests: readonly AppendRequest[]): boolean =>
-  requests.some((r) => r.streamId === SEAL_STREAM && r.events.length > 0);
+  requests.some((r) => r.streamId === bookkeepingStreams.seal && r.events.length > 0);
 
 export function satisfies(expected: ExpectedRevision, actual: number): boolean {
   switch (expected) {

@@ -13,7 +13,6 @@ import type { EventStore, NewEvent } from '@ledger/event-store';
  * an event on the stream `idempotency:<sha256(key)>` expecting that stream not to exist. A retry
  * finds the stream and answers from it; two racing first attempts cannot both be recorded.
  */
-export { IDEMPOTENCY_KEY_RECORDED };
 
 export interface RecordedRef {
   readonly eventId: string;

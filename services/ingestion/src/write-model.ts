@@ -1,6 +1,10 @@
-import { createWriteState, evolveWriteState, type WriteState } from '@ledger/domain';
+import {
+  createWriteState,
+  evolveWriteState,
+  IDEMPOTENCY_KEY_RECORDED,
+  type WriteState,
+} from '@ledger/domain';
 import { type AppendedEvent, type AppendRequest, type EventStore, FOLD_PAGE_SIZE } from '@ledger/event-store';
-import { IDEMPOTENCY_KEY_RECORDED } from './idempotency.ts';
 import { createKeyFilter, type KeyFilter } from './key-filter.ts';
 
 /**

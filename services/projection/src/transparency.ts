@@ -8,9 +8,6 @@ import { generateKey, signCheckpoint, toBase64, verifierKeyOf } from '@ledger/tr
 import { v7 as uuidv7 } from 'uuid';
 import type { Projection } from './projection.ts';
 
-export const LOG_CHECKPOINTS_STREAM = bookkeepingStreams.logCheckpoints;
-export { CHECKPOINT_SIGNED };
-
 /** A signed checkpoint as the ledger records and publishes it: C2SP tlog-checkpoint in a signed note. */
 export interface SignedCheckpoint {
   readonly origin: string;
@@ -77,7 +74,10 @@ export async function startCheckpointer(deps: {
 }): Promise<Checkpointer> {
   const { projection, store, bus, keys, origin } = deps;
   const logger = deps.logger.child({ module: 'checkpointer' });
-  const [last] = await store.readStream(LOG_CHECKPOINTS_STREAM, { direction: 'backwards', maxCount: 1 });
+  const [last] = await store.readStream(bookkeepingStreams.logCheckpoints, {
+    direction: 'backwards',
+    maxCount: 1,
+  });
   let latest = last?.data as SignedCheckpoint | undefined;
   let revision = last?.revision ?? -1;
   let running: Promise<SignedCheckpoint | undefined> | undefined;
@@ -111,7 +111,7 @@ export async function startCheckpointer(deps: {
     const appended = await store.append(
       [
         {
-          streamId: LOG_CHECKPOINTS_STREAM,
+          streamId: bookkeepingStreams.logCheckpoints,
           expectedRevision: revision,
           events: [
             {

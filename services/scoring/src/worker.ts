@@ -17,9 +17,6 @@ import type { Logger } from '@ledger/http';
 import { deterministicUuidV7 } from './deterministic-id.ts';
 import { createScorer } from './scorer.ts';
 
-export const SCORING_CHECKPOINT_STREAM = bookkeepingStreams.scoringCheckpoint;
-export { SCORING_CHECKPOINT_RECORDED };
-
 export type ScoringStatus = 'starting' | 'catching-up' | 'live' | 'failed' | 'stopped';
 
 export interface ScoringState {
@@ -125,7 +122,7 @@ export function createScoringWorker(deps: {
     const last = fresh.at(-1) as RecordedEvent;
     if (requests.length > 0) {
       requests.push({
-        streamId: SCORING_CHECKPOINT_STREAM,
+        streamId: bookkeepingStreams.scoringCheckpoint,
         expectedRevision: checkpointRevision,
         events: [
           {
@@ -169,7 +166,7 @@ export function createScoringWorker(deps: {
   };
 
   const catchUp = async () => {
-    const [checkpoint] = await store.readStream(SCORING_CHECKPOINT_STREAM, {
+    const [checkpoint] = await store.readStream(bookkeepingStreams.scoringCheckpoint, {
       direction: 'backwards',
       maxCount: 1,
     });

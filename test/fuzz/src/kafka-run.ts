@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { IDEMPOTENCY_KEY_RECORDED } from '@ledger/domain';
 import { SEED } from '../../../services/all-in-one/test/seed.ts';
 import { SERVICES, type Stack } from '../../e2e/stack.ts';
 import { kafkaClient, removeStack, startTestStack } from '../../e2e/support.ts';
@@ -112,7 +113,7 @@ async function recordedIdempotencyKeys(stack: Stack): Promise<Set<string>> {
   const log = await readStoreLog(stack.storePath);
   return new Set(
     log
-      .filter((e) => e.type === 'ingestion.idempotency-key-recorded.v1')
+      .filter((e) => e.type === IDEMPOTENCY_KEY_RECORDED)
       .map((e) => (e.data as { keyHash: string }).keyHash),
   );
 }

@@ -1,6 +1,6 @@
+import { bookkeepingStreams } from '@ledger/domain';
 import { describe, expect, it } from 'vitest';
 import { InvalidEvent, RecordedAtConflict } from '../errors.ts';
-import { SEAL_STREAM } from '../rules.ts';
 import { expectRefusedAndNothingWritten } from './contract-append.ts';
 import type { ContractHarness } from './fixture.ts';
 import { newEvent, newStreamId, request } from './helpers.ts';
@@ -80,7 +80,7 @@ export function rulesContract(fixture: () => ContractHarness): void {
 
   describe('the seal', () => {
     const seal = () =>
-      request(SEAL_STREAM, 'no_stream', [
+      request(bookkeepingStreams.seal, 'no_stream', [
         newEvent({ type: 'ledger.ledger-sealed.v1', data: { reason: 'imported' } }),
       ]);
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { RecordedEvent } from '@ledger/domain';
+import { CHECKPOINT_SIGNED, type RecordedEvent } from '@ledger/domain';
 import {
   bytesEqual,
   consistencyProofJson,
@@ -14,9 +14,6 @@ import {
   verifyConsistencyProof,
 } from '@ledger/transparency-log';
 import { CliFailure, EXIT } from '../failure.ts';
-
-/** The event type of a checkpoint the ledger signed and recorded in its own log. */
-const CHECKPOINT_SIGNED = 'tlog.checkpoint-signed.v1';
 
 export const readCheckpointFile = (file: string) =>
   readFile(file, 'utf8').catch(() => {
