@@ -1,7 +1,7 @@
 /**
  * The machine's speed at the time of a bench invocation: a fixed CPU job, the same in every run, so
  * that figures taken at different hours can be compared. This VM's speed drifts by 10–25 % within an
- * hour (docs/benchmarks.md), more than most changes a round measures.
+ * hour (docs/benchmarks.md), more than the effect of most single changes.
  *
  * The job is the per-event work every reader of the log does: JSON.parse of one submission as the
  * store holds it, then its leaf hash (RFC 8785 canonical JSON, SHA-256). One thread, ~2 s.

@@ -1,7 +1,7 @@
 import type { LedgerEventBody } from '@ledger/domain';
 
 /**
- * The scale model of issue 6: 3,321 communes (the post-2025 count) under 34 provinces, 40 monthly
+ * The benchmarks' scale model: 3,321 communes (the post-2025 count) under 34 provinces, 40 monthly
  * indicators, one commune-level methodology. Ids are short ASCII identifiers.
  */
 export const PROVINCES = 34;

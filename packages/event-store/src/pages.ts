@@ -3,9 +3,9 @@ import type { EventStore } from './port.ts';
 
 /**
  * Events per page when a consumer folds the log (catch-ups, rebuilds, starts). Smaller pages fold
- * faster here: a page's parsed events stay within the CPU's caches and die young. At 3 M events
- * (docs/benchmarks.md, sixth round) 1,000 against 5,000: scoring's fold 155 k against 138 k
- * events/s and 35 MB less at its peak; the projection's rebuild 59–62 k against 55–57 k events/s.
+ * faster here: a page's parsed events stay within the CPU's caches and die young. At 3 M events,
+ * 1,000 against 5,000: scoring's fold 155 k against 138 k events/s and 35 MB less at its peak; the
+ * projection's rebuild 59–62 k against 55–57 k events/s (docs/benchmarks.md, "Measured choices").
  */
 export const FOLD_PAGE_SIZE = 1_000;
 

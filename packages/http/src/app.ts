@@ -33,7 +33,7 @@ export function createHttpApp(logger: Logger): App {
   app.disable('x-powered-by');
   // Express hashes every response body for a weak ETag that no client of this API relies on; the
   // hash, and the Buffer copy it needs (headers and body then go out in two writes), cost a small
-  // response ~25 µs of CPU (docs/benchmarks.md, seventh round).
+  // response ~25 µs of CPU (docs/benchmarks.md, "Measured choices").
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(ids);

@@ -39,7 +39,7 @@ const GENERAL = Symbol('general');
 /**
  * A copy of a JSON value with every object's keys inserted in UTF-16 order, so that V8's native
  * JSON.stringify writes its RFC 8785 text: about half the library's time, on every leaf hash
- * (docs/benchmarks.md, seventh round). GENERAL for anything whose text the library decides by
+ * (docs/benchmarks.md, "Measured choices"). GENERAL for anything whose text the library decides by
  * rules of its own: a non-finite number, undefined, a function, symbol or BigInt, an object that
  * is not a plain one (toJSON, boxed primitives, Dates), a key that JavaScript would enumerate
  * before the others (an integer-like key, which starts with a digit) or that an assignment would

@@ -7,8 +7,8 @@ let next = pool.length;
 
 /**
  * A UUIDv7 for a new event or submission. The random bits come from a pool filled 256 ids at a
- * time: drawing 16 bytes from the system per id (uuid's default) was ~5 % of the request thread
- * under load. Ids stay time-ordered to the millisecond; within one they are random.
+ * time: drawing 16 bytes from the system per id (uuid's default) costs 5–7 % of the request thread
+ * under load (docs/benchmarks.md). Ids stay time-ordered to the millisecond; within one they are random.
  */
 export function newUuidV7(): string {
   if (next === pool.length) {

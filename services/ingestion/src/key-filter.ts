@@ -2,8 +2,8 @@
  * Which idempotency streams the log may hold, so that a write under a key never seen does not look
  * the key up in the store (a read per Kafka record, whose key is its offset unless it carries its
  * own): a scalable Bloom filter over the streams' SHA-256 names. It never answers "no" for a stream
- * it was given; it answers "maybe" for under 2 % of the others, which then cost the lookup as
- * before. Each generation holds twice the keys of the one before, with 2 bits more per key so that
+ * it was given; it answers "maybe" for under 2 % of the others, which then cost the store lookup.
+ * Each generation holds twice the keys of the one before, with 2 bits more per key so that
  * their false positives add up to a bounded sum: ~4 bytes per key at 10 M keys.
  */
 export interface KeyFilter {
