@@ -3,12 +3,13 @@ import type { COMMANDS, Command } from './commands.ts';
 import { conflict, invalid, Rejection, unknownReference } from './errors.ts';
 import type { LedgerEventBody } from './events.ts';
 import { unitExistedDuring } from './facts.ts';
+import { valueKey } from './keys.ts';
 import type { Measure } from './model.ts';
 import { LIMITS } from './numbers.ts';
 import { periodRange } from './period.ts';
 import { possibleTotal } from './scoring.ts';
 import { streams } from './streams.ts';
-import { activeKey, type CurrentSubmission, revisionOf, type WriteState } from './write-state.ts';
+import { type CurrentSubmission, revisionOf, type WriteState } from './write-state.ts';
 
 /** One event to record, on one stream, expecting the stream to be at `expectedRevision` (-1: none). */
 export interface Decision {
@@ -234,7 +235,7 @@ function submitValue(body: Body<'submission'>, state: WriteState, ctx: DecideCon
       `unit ${unit.unitId} did not exist during ${body.period} (it exists ${unit.validFrom ? `from ${unit.validFrom}` : 'from the start'}${unit.validTo ? ` to ${unit.validTo}` : ''})`,
     );
   checkValue(indicator.measure, body.value);
-  const active = state.active.get(activeKey(body.unitId, body.indicator, body.period));
+  const active = state.active.get(valueKey(body.unitId, body.indicator, body.period));
   if (active)
     throw conflict(
       'period',

@@ -1,6 +1,7 @@
 import type { Methodology } from './facts.ts';
 import type { History } from './history.ts';
-import { type LedgerIndex, targetKey } from './ledger-index.ts';
+import { targetKey } from './keys.ts';
+import type { LedgerIndex } from './ledger-index.ts';
 import { type Period, periodYear } from './period.ts';
 import type { Ranking } from './ranking.ts';
 

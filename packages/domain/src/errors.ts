@@ -7,9 +7,18 @@ export interface FieldError {
  * Why the ledger refused a command. The kind says what a caller can do about it:
  * invalid — fix the input; not-found — the addressed resource does not exist;
  * conflict — the ledger's state forbids it now (duplicate, stale revision, time going backwards);
- * unknown-reference — the input names a unit, indicator, methodology or submission the ledger lacks.
+ * unknown-reference — the input names a unit, indicator, methodology or submission the ledger lacks;
+ * key-reused — an idempotency key came back with a different request: use a new key;
+ * unavailable — the ledger cannot answer yet (a projection catching up): try again later.
+ * Only the edge maps a kind to a protocol's code (HTTP: packages/http/src/problem.ts).
  */
-export type RejectionKind = 'invalid' | 'not-found' | 'conflict' | 'unknown-reference';
+export type RejectionKind =
+  | 'invalid'
+  | 'not-found'
+  | 'conflict'
+  | 'unknown-reference'
+  | 'key-reused'
+  | 'unavailable';
 
 export class Rejection extends Error {
   readonly kind: RejectionKind;

@@ -1,4 +1,3 @@
-export * from './as-of.ts';
 export * from './bookkeeping.ts';
 export * from './column.ts';
 export * from './commands.ts';
@@ -10,8 +9,12 @@ export * from './events.ts';
 export * from './facts.ts';
 export * from './history.ts';
 export * from './ids.ts';
+export * from './instants.ts';
 export * from './json.ts';
+export * from './keys.ts';
+export * from './ledger-fold.ts';
 export * from './ledger-index.ts';
+export * from './ledger-restore.ts';
 export * from './model.ts';
 export * from './numbers.ts';
 export * from './period.ts';

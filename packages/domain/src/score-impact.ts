@@ -14,8 +14,6 @@ export interface ScoreKey {
 
 export type ScoreData = EventData<'ledger.score-computed.v1'>;
 
-export const scoreKeyOf = (k: ScoreKey) => `${k.methodologyId}\u0000${k.period}\u0000${k.unitId}`;
-
 /**
  * The scores an event may change, given the index with that event folded in: a value changes its
  * unit's score under every methodology that uses the indicator; a target, the scores of the units

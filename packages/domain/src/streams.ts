@@ -14,7 +14,8 @@ export const streams = {
    * Every submission, correction and retraction of one value: a unit's indicator for a period.
    * The period comes before the unit because most appends open a new value stream of the latest
    * period: with the period first, a store's index by stream name takes them at one place instead
-   * of at every unit's (at 10 M events the SQLite store's append rate rose from 67 k to 111 k events/s).
+   * of at every unit's (at 10 M events the SQLite store appends 111 k events/s with the period
+   * first, 67 k with the unit first: docs/benchmarks.md).
    */
   value: (unitId: string, indicator: string, period: Period) => `value:${period}:${unitId}:${indicator}`,
   /** The scores of one unit under one methodology for one period, as the scoring service computed them. */
@@ -49,3 +50,24 @@ export const bookkeepingStreams = {
   /** An Idempotency-Key's write, by the key's SHA-256 (hex). */
   idempotency: (keyHash: string) => `idempotency:${keyHash}`,
 } as const;
+
+/** A stream's category: what comes before its first ':' ('' for a name without one). */
+export const categoryOf = (streamId: string): string => {
+  const colon = streamId.indexOf(':');
+  return colon < 0 ? '' : streamId.slice(0, colon);
+};
+
+/** The categories of the streams that commands decide on: the facts, each named as in `streams`, and the seal. */
+const DECIDED = new Set<string>([
+  ...([
+    'unit',
+    'indicator',
+    'methodology',
+    'target',
+    'value',
+  ] as const satisfies readonly (keyof typeof streams)[]),
+  categoryOf(bookkeepingStreams.seal),
+]);
+
+/** Whether commands decide on this stream, so that a writer must know its revision. */
+export const isDecidedStream = (streamId: string): boolean => DECIDED.has(categoryOf(streamId));

@@ -1,6 +1,7 @@
 import type { Indicator, Methodology, Target, Unit, Value } from './facts.ts';
 import { lastAtOrBefore, versionAt } from './history.ts';
-import { headPosition, type LedgerIndex, targetKey, valueDetailsAt } from './ledger-index.ts';
+import { targetKey } from './keys.ts';
+import { headPosition, type LedgerIndex, valueDetailsAt } from './ledger-index.ts';
 import { type Period, periodRange, periodYear } from './period.ts';
 import type { ValueInForce } from './value-versions.ts';
 

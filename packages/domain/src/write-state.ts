@@ -1,8 +1,9 @@
 import type { LedgerEventBody } from './events.ts';
 import type { Indicator, Methodology } from './facts.ts';
+import { valueKey, valueKeyParts } from './keys.ts';
 import type { UnitLevel } from './model.ts';
 import type { Period } from './period.ts';
-import { type ValueStreamParts, valueStreamParts } from './streams.ts';
+import { isDecidedStream, type ValueStreamParts, valueStreamParts } from './streams.ts';
 import { createValueCells, type ValueCells } from './value-cells.ts';
 
 /**
@@ -87,7 +88,6 @@ export function createWriteState(): WriteState {
  */
 function streamRevisions(cells: ValueCells): MapLike<string, number> {
   const others = new Map<string, number>();
-  const DECIDED = /^(unit|indicator|methodology|target|ledger):/;
   const valueCell = ({ unitId, indicator, period }: ValueStreamParts, create: boolean) =>
     cells.cell(unitId, indicator, period, create);
   const get = (streamId: string) => {
@@ -103,7 +103,7 @@ function streamRevisions(cells: ValueCells): MapLike<string, number> {
     set(streamId, revision) {
       const value = valueStreamParts(streamId);
       if (value !== undefined) cells.setRevision(valueCell(value, true), revision);
-      else if (DECIDED.test(streamId)) others.set(streamId, revision);
+      else if (isDecidedStream(streamId)) others.set(streamId, revision);
       return this;
     },
   };
@@ -131,10 +131,10 @@ function submissionsIn(cells: ValueCells): MapLike<string, CurrentSubmission> {
   };
 }
 
-/** The active submission of each value key (activeKey), '' once retracted. */
+/** The active submission of each value (valueKey), '' once retracted. */
 function activeSubmissions(cells: ValueCells): MapLike<string, string> {
   const cellOf = (key: string, create: boolean) => {
-    const [unitId, indicator, period] = key.split('|') as [string, string, string];
+    const { unitId, indicator, period } = valueKeyParts(key);
     return cells.cell(unitId, indicator, period, create);
   };
   const get = (key: string) => {
@@ -165,9 +165,6 @@ export const forkWriteState = (base: WriteState): WriteState => ({
   submissions: new OverlayMap(base.submissions),
   active: new OverlayMap(base.active),
 });
-
-export const activeKey = (unitId: string, indicator: string, period: Period) =>
-  `${unitId}|${indicator}|${period}`;
 
 /** The revision of a stream's last event, or -1 when the stream has none. */
 export const revisionOf = (state: WriteState, streamId: string): number =>
@@ -209,7 +206,7 @@ export function evolveWriteState(
         value,
         retracted: false,
       });
-      state.active.set(activeKey(unitId, indicator, period), submissionId);
+      state.active.set(valueKey(unitId, indicator, period), submissionId);
       return;
     }
     case 'ledger.value-corrected.v1': {
@@ -221,7 +218,7 @@ export function evolveWriteState(
       const prev = state.submissions.get(e.data.submissionId);
       if (!prev) return;
       state.submissions.set(prev.submissionId, { ...prev, retracted: true });
-      const key = activeKey(prev.unitId, prev.indicator, prev.period);
+      const key = valueKey(prev.unitId, prev.indicator, prev.period);
       if (state.active.get(key) === prev.submissionId) state.active.set(key, '');
       return;
     }

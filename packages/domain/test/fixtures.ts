@@ -1,16 +1,12 @@
 import type { z } from 'zod';
-import { ledgerDay } from '../src/as-of.ts';
 import { COMMANDS, type Command, type CommandType } from '../src/commands.ts';
 import { type DecideContext, type Decision, decide } from '../src/decide.ts';
 import { Rejection } from '../src/errors.ts';
 import { schemaVersionOf } from '../src/events.ts';
 import type { Methodology } from '../src/facts.ts';
-import {
-  createLedgerIndex,
-  evolve,
-  type LedgerIndex,
-  type LedgerRecordedEvent,
-} from '../src/ledger-index.ts';
+import { ledgerDay } from '../src/instants.ts';
+import { evolve } from '../src/ledger-fold.ts';
+import { createLedgerIndex, type LedgerIndex, type LedgerRecordedEvent } from '../src/ledger-index.ts';
 import { type LedgerView, viewAt } from '../src/view.ts';
 import { createWriteState, evolveWriteState, type WriteState } from '../src/write-state.ts';
 

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseAsOf } from '../src/as-of.ts';
+import { parseAsOf } from '../src/instants.ts';
 import { type Ranking, rank } from '../src/ranking.ts';
 import { positionAsOf, viewAt } from '../src/view.ts';
 import {

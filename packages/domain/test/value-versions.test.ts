@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { evolve } from '../src/ledger-fold.ts';
 import {
   createLedgerIndex,
-  evolve,
   inMemoryValueDetails,
   type LedgerRecordedEvent,
   noValueDetails,

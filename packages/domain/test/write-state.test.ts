@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { valueKey } from '../src/keys.ts';
 import { streams } from '../src/streams.ts';
-import { activeKey, createWriteState, evolveWriteState, type WriteState } from '../src/write-state.ts';
+import { createWriteState, evolveWriteState, type WriteState } from '../src/write-state.ts';
 
-/** The write state as it was before value cells: every entry a string or object in a Map. */
+/** A reference write state without value cells: every entry a string or object in a Map. */
 const inMaps = (): WriteState => ({
   revisions: new Map(),
   units: new Map(),
@@ -89,7 +90,7 @@ function answers(state: WriteState, ids: readonly string[]) {
   return {
     submissions: ids.map((id) => [id, state.submissions.has(id), state.submissions.get(id)]),
     unknown: state.submissions.get('01890000-0000-7000-8000-000000000000'),
-    active: keys.map(([u, i, p]) => state.active.get(activeKey(u, i, p)) ?? null),
+    active: keys.map(([u, i, p]) => state.active.get(valueKey(u, i, p)) ?? null),
     revisions: keys.map(([u, i, p]) => state.revisions.get(streams.value(u, i, p)) ?? null),
     unit: state.revisions.get(streams.unit('747')),
   };
@@ -132,7 +133,7 @@ describe('the write state keeps values as numbers', () => {
         retracted: false,
       });
     });
-    expect(state.active.get(activeKey('u4999', 'on-time', '2023'))).toBe(ids[4999]);
+    expect(state.active.get(valueKey('u4999', 'on-time', '2023'))).toBe(ids[4999]);
   });
 
   it('keeps no revision of the streams no command is decided on', () => {

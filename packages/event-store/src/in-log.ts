@@ -6,7 +6,10 @@ import type { EventStore } from './port.ts';
  * from another producer on the topic: waiting for the log to reach it would wedge a follower, and
  * taking its position as a checkpoint would skip the real events up to it.
  */
-export async function notInLog(store: EventStore, records: readonly unknown[]): Promise<string | undefined> {
+export async function whyNotInLog(
+  store: EventStore,
+  records: readonly unknown[],
+): Promise<string | undefined> {
   if (records.length === 0) return undefined;
   const head = (await store.head()).position;
   const record = records.find((r) => {

@@ -1,4 +1,4 @@
-import { bookkeepingStreams, eventDataFault, notPlainJson } from '@ledger/domain';
+import { bookkeepingStreams, eventDataFault, notPlainJson, toRecordedAt } from '@ledger/domain';
 import { DuplicateEventId, InvalidEvent, RecordedAtConflict } from './errors.ts';
 import type { AppendedEvent, AppendOptions, AppendRequest, ExpectedRevision, NewEvent } from './port.ts';
 
@@ -91,15 +91,12 @@ export function checkExpectedRevision(expected: ExpectedRevision): void {
   throw new TypeError(`expected revision must be an integer >= -1 or a keyword, got ${String(expected)}`);
 }
 
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
-
 /** Normalizes a requested instant to `toISOString()` form; anything else is a caller bug: TypeError. */
 export function normalizeRecordedAt(value: string): string {
-  const ms = typeof value === 'string' && ISO_DATE_TIME.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) {
+  const normalized = toRecordedAt(value);
+  if (normalized === undefined)
     throw new TypeError(`recordedAt must be an ISO-8601 date-time with an offset, got ${String(value)}`);
-  }
-  return new Date(ms).toISOString();
+  return normalized;
 }
 
 /** The append options' instants, normalized (a malformed one is a TypeError before anything is read). */

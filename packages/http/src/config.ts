@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -17,14 +17,3 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
   });
   throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
 }
-
-/** The transparency log's settings, shared by the all-in-one server and the projection service. */
-export const LogSettings = {
-  /** The log's name in checkpoints (C2SP origin) and the signing key's name. */
-  LEDGER_LOG_ORIGIN: z
-    .string()
-    .regex(/^[^\s+]+$/, 'must be a name without spaces or "+", e.g. ledger.example.gov.vn/indicators')
-    .default('indicator-ledger.example/log'),
-  /** Seconds between signed checkpoints (when the log has grown); 0 signs only on request. */
-  LEDGER_CHECKPOINT_INTERVAL: z.coerce.number({ message: 'must be a number of seconds' }).min(0).default(60),
-};

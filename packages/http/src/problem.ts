@@ -32,6 +32,9 @@ const STATUS_OF: Record<RejectionKind, number> = {
   'not-found': 404,
   conflict: 409,
   'unknown-reference': 422,
+  // The IETF Idempotency-Key draft answers a key reused for another request with 422.
+  'key-reused': 422,
+  unavailable: 503,
 };
 
 export const problem = (status: number, detail: string, extra: Partial<Problem> = {}): Problem => ({
@@ -73,11 +76,13 @@ export function toProblem(error: unknown): Problem {
   if (error instanceof RecordedAtConflict)
     return problem(409, error.message, { errors: [{ path: 'recordedAt', message: error.message }] });
   if (error instanceof DuplicateEventId) return problem(409, error.message);
-  const e = error as { type?: string; status?: number; message?: string; errors?: FieldError[] };
+  // Express's body parser throws http-errors: a 4xx it marks as exposed is the client's (an
+  // unsupported charset, say), with its own message.
+  const e = error as { type?: string; status?: number; expose?: boolean; message?: string };
   if (e?.type === 'entity.parse.failed') return problem(400, `The body is not valid JSON: ${e.message}`);
   if (e?.type === 'entity.too.large') return problem(413, 'The body is too large.');
-  if (typeof e?.status === 'number' && ((e.status >= 400 && e.status < 500) || e.status === 503))
-    return problem(e.status, e.message ?? 'Bad request', e.errors ? { errors: e.errors } : {});
+  if (e?.expose === true && typeof e.status === 'number' && e.status >= 400 && e.status < 500)
+    return problem(e.status, e.message ?? 'The request was refused.');
   return problem(500, 'The ledger could not handle this request; see the server log for the request id.');
 }
 

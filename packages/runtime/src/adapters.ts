@@ -1,9 +1,8 @@
-import { join } from 'node:path';
 import type { Bus } from '@ledger/bus';
 import { getKafkaBus } from '@ledger/bus-kafka';
-import type { Checkpoints, EventStore } from '@ledger/event-store';
+import type { EventStore } from '@ledger/event-store';
 import { getKurrentDBEventStore } from '@ledger/event-store-kurrentdb';
-import { getSQLiteCheckpoints, getSQLiteEventStore } from '@ledger/event-store-sqlite';
+import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import type { Logger } from '@ledger/http';
 import type { ServiceConfig } from './config.ts';
 import { reportingStoppedConsumers } from './stopped-consumers.ts';
@@ -58,9 +57,4 @@ export function namespaced(bus: Bus, ns: string): Bus {
     consume: (topic, options) => bus.consume(ns + topic, { ...options, groupId: ns + options.groupId }),
     close: () => bus.close(),
   };
-}
-
-/** Checkpoints of consumers whose effect is outside the store (the relay's, in Kafka). */
-export function openCheckpoints(config: ServiceConfig, service: string): Checkpoints {
-  return getSQLiteCheckpoints(join(config.LEDGER_STATE_DIR, `${service}-checkpoints.sqlite`));
 }

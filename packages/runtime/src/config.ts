@@ -1,9 +1,31 @@
-import { LogSettings } from '@ledger/http';
 import { z } from 'zod';
 
-const Switch = z
+/** An on/off setting. */
+export const Switch = z
   .enum(['on', 'off', 'true', 'false', '1', '0'], { message: 'must be on or off' })
   .transform((v) => v === 'on' || v === 'true' || v === '1');
+
+/** Where a process listens and how much it logs: read by every deployment. */
+export const ProcessSettings = {
+  PORT: z.coerce
+    .number({ message: 'must be a port number' })
+    .int('must be a whole number')
+    .min(0, 'must be a port number')
+    .max(65535, 'must be a port number'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+};
+
+/** The transparency log's settings, read by every deployment that serves it. */
+export const TransparencyLogSettings = {
+  /** The log's name in checkpoints (C2SP origin) and the signing key's name. */
+  LEDGER_LOG_ORIGIN: z
+    .string()
+    .regex(/^[^\s+]+$/, 'must be a name without spaces or "+", e.g. ledger.example.gov.vn/indicators')
+    .default('indicator-ledger.example/log'),
+  /** Seconds between signed checkpoints (when the log has grown); 0 signs only on request. */
+  LEDGER_CHECKPOINT_INTERVAL: z.coerce.number({ message: 'must be a number of seconds' }).min(0).default(60),
+};
 
 /** The schemes of a KurrentDB connection string (`esdb` is the deprecated EventStoreDB one). */
 const KURRENTDB_CONNECTION_STRING = /^(?:kurrentdb|kurrent|kdb|esdb)(?:\+discover)?:\/\/\S+$/;
@@ -37,9 +59,7 @@ const Brokers = z
 /** The environment every split service reads. */
 export const ServiceConfig = z
   .object({
-    PORT: z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535),
-    HOST: z.string().min(1).default('0.0.0.0'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ...ProcessSettings,
     LEDGER_STORE: StoreLocation.default({ kind: 'sqlite', path: './data/ledger.sqlite' }),
     LEDGER_STATE_DIR: z.string().min(1).default('./data'),
     LEDGER_BUS: z.literal('kafka', {
@@ -59,7 +79,7 @@ export const ServiceConfig = z
     /** Fault tests only: `service:point` makes the process kill itself there (see docs/operations.md). */
     LEDGER_CRASH_AT: z.string().optional(),
     LEDGER_CRASH_AFTER: z.coerce.number().int().min(1).default(1),
-    ...LogSettings,
+    ...TransparencyLogSettings,
   })
   .superRefine((c, ctx) => {
     if (c.KAFKA_SASL_MECHANISM && (!c.KAFKA_SASL_USERNAME || !c.KAFKA_SASL_PASSWORD))

@@ -1,47 +1,27 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Bus } from '@ledger/bus';
-import type { EventStore } from '@ledger/event-store';
-import {
-  ConfigError,
-  closeServer,
-  createHttpApp,
-  createLogger,
-  finishHttpApp,
-  type Logger,
-  listen,
-  loadConfig,
-  NO_QUERY,
-  onShutdown,
-  parseQuery,
-} from '@ledger/http';
-import type { Express } from 'express';
+import { ConfigError, createLogger, loadConfig, onShutdown } from '@ledger/http';
 import { openBus, openStore } from './adapters.ts';
+import { openCheckpoints } from './checkpoints.ts';
 import { type ServiceConfig, serviceConfig } from './config.ts';
 import { crashHook } from './crash.ts';
-
-export interface ServiceContext {
-  readonly config: ServiceConfig;
-  readonly logger: Logger;
-  readonly store: EventStore;
-  readonly bus: Bus;
-  readonly app: Express;
-  /** The crash points of this service (fault tests only). */
-  readonly crash: (point: string) => void;
-  /** This service's own base URL, once it listens. */
-  readonly selfUrl: () => string;
-}
+import type { ModuleContext, Mounted } from './module.ts';
+import { serve } from './shell.ts';
 
 /**
  * Runs one split service: reads and checks its configuration (a wrong value exits 2 naming it),
- * opens the store and the bus, lets the service build itself, serves HTTP, and stops gracefully.
- * A consumer that stops for good stops the service with exit code 1, for its supervisor to restart.
+ * opens the store and the Kafka bus, mounts the service's module on the one HTTP shell, and stops
+ * gracefully. A consumer that stops for good stops the service with exit code 1, for its supervisor
+ * to restart.
  */
 export async function runService(
   name: string,
   defaultPort: number,
-  build: (ctx: ServiceContext) => Promise<{ stop(): Promise<void> }>,
-  options: { storeDurability?: 'full' | 'derived' } = {},
+  mount: (ctx: ModuleContext) => Promise<Mounted>,
+  options: {
+    /** The store's durability (SQLite): 'derived' for a writer whose events are recomputed from the log. Default 'full'. */
+    storeDurability?: 'full' | 'derived';
+  } = {},
 ): Promise<void> {
   let config: ServiceConfig;
   try {
@@ -63,25 +43,28 @@ export async function runService(
       if (shutDown) shutDown(1);
       else process.exit(1);
     });
-    const app = createHttpApp(logger);
-    app.get('/healthz', (req, res) => {
-      parseQuery(NO_QUERY, req);
-      res.json({ status: 'ok', service: name });
+    const served = await serve({
+      service: name,
+      port: config.PORT,
+      host: config.HOST,
+      context: {
+        logger,
+        store,
+        storeLocation: config.LEDGER_STORE,
+        bus,
+        stateDir: config.LEDGER_STATE_DIR,
+        checkpoints: (owner) => openCheckpoints(config.LEDGER_STATE_DIR, owner),
+        transparencyLog: {
+          origin: config.LEDGER_LOG_ORIGIN,
+          intervalSeconds: config.LEDGER_CHECKPOINT_INTERVAL,
+        },
+        crash: crashHook(name, config.LEDGER_CRASH_AT, config.LEDGER_CRASH_AFTER),
+      },
+      mount: async (ctx) => [await mount(ctx)],
     });
-    const crash = crashHook(name, config.LEDGER_CRASH_AT, config.LEDGER_CRASH_AFTER);
-    let url = '';
-    const service = await build({ config, logger, store, bus, app, crash, selfUrl: () => url });
-    finishHttpApp(app);
-    const { server, port } = await listen(app, config.PORT, config.HOST);
-    url = `http://127.0.0.1:${port}`;
     const storeName = config.LEDGER_STORE.kind === 'sqlite' ? config.LEDGER_STORE.path : 'kurrentdb';
-    logger.info({ url: `http://localhost:${port}`, store: storeName }, `${name} ready`);
-    shutDown = onShutdown(logger, async () => {
-      await closeServer(server);
-      await service.stop();
-      await bus.close();
-      await store.close();
-    });
+    logger.info({ url: `http://localhost:${served.port}`, store: storeName }, `${name} ready`);
+    shutDown = onShutdown(logger, served.stop);
   } catch (error) {
     logger.fatal({ err: error }, `${name} could not start`);
     process.exit(1);

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { activeKey, type WriteState } from '@ledger/domain';
+import { valueKey, type WriteState } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
 import type { Logger } from '@ledger/http';
 import { createWriteModel, type Ingestion, requestHash } from '@ledger/ingestion';
@@ -27,7 +27,7 @@ function resolveSubmission(state: WriteState, command: { type: string; body: Rec
   if (command.type !== 'correction' && command.type !== 'retraction') return command;
   const { unitId, indicator, period, ...rest } = command.body;
   if (rest.submissionId !== undefined) return command;
-  const submissionId = state.active.get(activeKey(String(unitId), String(indicator), String(period)));
+  const submissionId = state.active.get(valueKey(String(unitId), String(indicator), String(period)));
   if (!submissionId)
     throw new Error(`demo ${command.type} of ${unitId}/${indicator}/${period}: no submission`);
   return { type: command.type, body: { ...rest, submissionId } };

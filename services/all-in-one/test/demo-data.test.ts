@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import {
-  activeKey,
   COMMAND_TYPES,
   COMMANDS,
   type Command,
@@ -21,6 +20,7 @@ import {
   type RecordedEvent,
   rank,
   schemaVersionOf,
+  valueKey,
   viewAt,
   type WriteState,
 } from '@ledger/domain';
@@ -62,7 +62,7 @@ export function resolveSubmissionAddress(
 ): Record<string, unknown> {
   if ((type !== 'correction' && type !== 'retraction') || 'submissionId' in body) return body;
   const { unitId, indicator, period, ...rest } = body;
-  const submissionId = state.active.get(activeKey(String(unitId), String(indicator), String(period)));
+  const submissionId = state.active.get(valueKey(String(unitId), String(indicator), String(period)));
   if (!submissionId) throw new Error(`no active submission for ${unitId}, ${indicator}, ${period}`);
   return { submissionId, ...rest };
 }

@@ -4,9 +4,9 @@ import { SEED, submission } from './seed.ts';
 import { ledgerCli, logOf, type Reply, routesOf, startTestLedger, type TestLedger } from './support.ts';
 
 /**
- * The door of an immutable log: each input below was once accepted and then broke the ledger for
- * good (issue 17). Each is now refused with a 4xx naming the field, nothing is written, and the
- * ledger stays ready.
+ * The door of an immutable log: each input below, once recorded, would break the ledger for good,
+ * since the log keeps it forever. Each is refused with a 4xx naming the field, nothing is written,
+ * and the ledger stays ready.
  */
 describe('the door of an immutable log', () => {
   let ledger: TestLedger;
@@ -169,6 +169,16 @@ describe('the door of an immutable log', () => {
     await refused(400, 'reason', () =>
       ledger.post(`/v1/submissions/${value.body.submissionId}/corrections`, { value: 82, reason: 'a\tb' }),
     );
+  });
+
+  it('refuses a body in a charset the JSON parser does not read with 415, and one without a JSON media type too', async () => {
+    const before = (await logOf(ledger)).length;
+    for (const contentType of ['application/json; charset=latin1', 'text/plain']) {
+      const reply = await ledger.call('POST', '/v1/batch', SEED, { 'content-type': contentType });
+      expect(reply.status, contentType).toBe(415);
+      expect(reply.contentType).toMatch(/^application\/problem\+json/);
+    }
+    expect((await logOf(ledger)).length).toBe(before);
   });
 
   it('refuses an unknown query parameter on a read, naming it: asof is not asOf', async () => {

@@ -43,7 +43,10 @@ export async function startTestLedger(env: Record<string, string> = {}): Promise
     ...env,
     LEDGER_DATA_DIR: dataDir,
   });
-  const ledger = await startLedger(config, createLogger('test', 'silent'));
+  const ledger = await startLedger(
+    config,
+    createLogger('test', (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent'),
+  );
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${ledger.url}${path}`, {
       method,

@@ -5,4 +5,3 @@ export * from './commands/replay.ts';
 export * from './commands/verify.ts';
 export * from './compare.ts';
 export * from './failure.ts';
-export * from './verify-process.ts';

@@ -8,8 +8,8 @@ import { importFile } from './commands/import.ts';
 import { compareWithServed, positionFor, replayRanking } from './commands/replay.ts';
 import { sealLedger } from './commands/seal.ts';
 import { proofFromLog, readCheckpointFile, verifierKey, verifyLog } from './commands/verify.ts';
+import { fold, openStore, readLog, storePath } from './event-log.ts';
 import { CliFailure, EXIT } from './failure.ts';
-import { fold, openStore, readLog, storePath } from './log.ts';
 
 const USAGE = `ledger <command> [options]   (reads LEDGER_STORE=sqlite:<path> or LEDGER_DATA_DIR, default ./data)
 
@@ -243,7 +243,7 @@ try {
   if (error instanceof CliFailure) {
     process.stderr.write(`ledger: ${visible(error.message)}\n`);
     process.exitCode = error.exitCode;
-  } else if (error instanceof Rejection || (error as { status?: number }).status) {
+  } else if (error instanceof Rejection) {
     const p = toProblem(error);
     const detail = p.errors?.map((e) => `${e.path}: ${e.message}`).join('; ') ?? p.detail;
     process.stderr.write(`ledger: refused (${p.status}): ${visible(detail)}\n`);

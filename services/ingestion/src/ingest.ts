@@ -12,9 +12,9 @@ import {
   isCommandType,
   isSealed,
   ledgerDay,
-  RecordedAtSchema,
   Rejection,
   schemaVersionOf,
+  toRecordedAt,
   type WriteState,
 } from '@ledger/domain';
 import {
@@ -90,11 +90,11 @@ export interface Ingestion {
 }
 
 /** The key of an earlier write came with a different request (422, as the IETF Idempotency-Key draft says). */
-export class IdempotencyKeyReused extends Error {
-  readonly status = 422;
-  readonly errors = [{ path: 'Idempotency-Key', message: 'already used for a different request' }];
+export class IdempotencyKeyReused extends Rejection {
   constructor() {
-    super('This Idempotency-Key was already used for a different request.');
+    super('key-reused', 'This Idempotency-Key was already used for a different request.', [
+      { path: 'Idempotency-Key', message: 'already used for a different request' },
+    ]);
     this.name = 'IdempotencyKeyReused';
   }
 }
@@ -396,7 +396,7 @@ function parseCommands(request: WriteRequest): Command[] {
 
 function parseRecordedAt(value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  const parsed = RecordedAtSchema.safeParse(value);
-  if (!parsed.success) throw invalid('recordedAt', 'must be an ISO-8601 date-time with a time zone');
-  return parsed.data;
+  const recordedAt = toRecordedAt(value);
+  if (recordedAt === undefined) throw invalid('recordedAt', 'must be an ISO-8601 date-time with a time zone');
+  return recordedAt;
 }

@@ -6,7 +6,8 @@ import type { Logger } from '@ledger/http';
  * Leaf hashes of the log computed ahead, on another thread, while the projection folds: a catch-up
  * or a rebuild spends ~40 % of its time canonicalising and hashing events, and one core can do that
  * while the other folds. The projection takes the hash of each event it applies, in log order; a
- * position the thread has not hashed (it stopped, or the log grew after it read) is hashed as before.
+ * position the thread has not hashed (it stopped, or the log grew after it read) is hashed on the
+ * projection's own thread.
  */
 export interface LeafHashesAhead {
   /**

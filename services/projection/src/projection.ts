@@ -1,27 +1,17 @@
 import { type Bus, type Consumer, topics } from '@ledger/bus';
-import {
-  type FactVersion,
-  foldRecorded,
-  headPosition,
-  type LedgerIndex,
-  lastAtOrBefore,
-  type RecordedEvent,
-} from '@ledger/domain';
-import { type EventStore, FOLD_PAGE_SIZE, notInLog, readPages } from '@ledger/event-store';
+import { headPosition, type LedgerIndex, lastAtOrBefore, type RecordedEvent } from '@ledger/domain';
+import { type EventStore, FOLD_PAGE_SIZE, readPages, whyNotInLog } from '@ledger/event-store';
 import type { Logger } from '@ledger/http';
-import { bytesEqual, eventLeafHash, type MerkleTree } from '@ledger/transparency-log';
+import type { MerkleTree } from '@ledger/transparency-log';
+import { openAgreeingReadModel } from './agreement.ts';
+import { applyBatch, EventNotApplied, type Generation } from './generation.ts';
 import type { LeafHashesAhead, LeafHashesFrom } from './leaf-hashes.ts';
-import { type LogEntry, openReadModelDb, type ReadModelDb, removeReadModel } from './read-model-db.ts';
+import { createRebuilder, type RebuildState } from './rebuild.ts';
+import { createWaiters } from './waiters.ts';
+
+export type { RebuildState } from './rebuild.ts';
 
 export type ProjectionStatus = 'starting' | 'catching-up' | 'live' | 'failed' | 'stopped';
-
-export interface RebuildState {
-  readonly status: 'running' | 'done' | 'failed';
-  readonly startedAt: string;
-  readonly finishedAt?: string;
-  readonly checkpoint: number;
-  readonly error?: string;
-}
 
 export interface ProjectionState {
   readonly name: string;
@@ -57,13 +47,6 @@ export interface Projection {
   stop(): Promise<void>;
 }
 
-interface Generation {
-  readonly index: LedgerIndex;
-  /** The RFC 9162 Merkle tree over the log: leaf i is the i-th event (index.positions.at(i)). */
-  readonly tree: MerkleTree;
-  readonly db: ReadModelDb;
-}
-
 /**
  * The as-of index projection. It folds every event into the domain's temporal index and persists
  * each batch with its checkpoint. An event it cannot apply stops it where it is: skipping one
@@ -89,7 +72,6 @@ export function createProjection(deps: {
   let current: Generation | undefined;
   let status: ProjectionStatus = 'starting';
   let error: ProjectionState['error'];
-  let rebuildState: RebuildState | undefined;
   let consumer: Consumer | undefined;
   /** Hashes live batches on another thread (see leaf-hashes.ts), once the projection follows the log. */
   let liveHashes: LeafHashesAhead | undefined;
@@ -97,7 +79,7 @@ export function createProjection(deps: {
   /** Why the events consumer stopped for good, if it did. */
   let unfollowed: string | undefined;
   let queue: Promise<unknown> = Promise.resolve();
-  const waiters = new Set<{ position: number; resolve: (ok: boolean) => void }>();
+  const waiters = createWaiters();
 
   /** Live batches, catch-up pages and the swap of a rebuild run one at a time, in order. */
   const serial = <T>(fn: () => T | Promise<T>): Promise<T> => {
@@ -111,59 +93,15 @@ export function createProjection(deps: {
     return current;
   };
 
-  const notify = () => {
-    const head = current ? headPosition(current.index) : 0;
-    for (const w of waiters)
-      if (status === 'failed' || head >= w.position) {
-        waiters.delete(w);
-        w.resolve(status !== 'failed');
-      }
-  };
-
-  /**
-   * Applies events in order to a generation and commits them with the checkpoint; events already
-   * applied (redeliveries) are skipped. Throws, after committing what came before it, at an event
-   * that cannot be applied.
-   */
-  const applyTo = (
-    gen: Generation,
-    events: readonly RecordedEvent[],
-    hooks = false,
-    ahead?: LeafHashesAhead,
-  ): void => {
-    const versions: FactVersion[] = [];
-    const log: LogEntry[] = [];
-    gen.index.journal = versions;
-    let failed: ProjectionState['error'];
-    try {
-      const fresh = events.filter((e) => e.position > headPosition(gen.index));
-      for (const [i, event] of fresh.entries()) {
-        if (hooks && i === Math.floor(fresh.length / 2) && i > 0) crash('mid-batch');
-        try {
-          foldRecorded(gen.index, event);
-          const leafHash = ahead?.take(event.position) ?? eventLeafHash(event);
-          const leaf = gen.tree.append(leafHash);
-          log.push({ leaf, position: event.position, recordedAtMs: Date.parse(event.recordedAt), leafHash });
-        } catch (e) {
-          failed = { position: event.position, eventId: event.eventId, message: (e as Error).message };
-          break;
-        }
-      }
-    } finally {
-      gen.index.journal = undefined;
-    }
-    if (log.length > 0)
-      gen.db.commit(versions, log, headPosition(gen.index), hooks ? () => crash('after-effect') : undefined);
-    if (failed) throw Object.assign(new Error(failed.message), { failed });
-  };
+  const notify = () => waiters.notify(current ? headPosition(current.index) : 0, status === 'failed');
 
   const applyLive = (events: readonly RecordedEvent[], ahead?: LeafHashesAhead) => {
     if (status === 'failed') return;
     try {
-      applyTo(live(), events, true, ahead);
+      applyBatch(live(), events, { crash, ahead });
     } catch (e) {
       halt(
-        (e as { failed?: ProjectionState['error'] }).failed ?? { message: (e as Error).message },
+        e instanceof EventNotApplied ? e.failure : { message: (e as Error).message },
         'an event could not be applied',
         e,
       );
@@ -191,7 +129,7 @@ export function createProjection(deps: {
   const applyFollowing = async (events: readonly RecordedEvent[]) => {
     const last = events.at(-1);
     if (!last) return;
-    const refused = await notInLog(store, events);
+    const refused = await whyNotInLog(store, events);
     if (refused) {
       await serial(() => {
         if (status !== 'failed') halt({ message: refused }, 'a record on the events topic is not in the log');
@@ -211,7 +149,7 @@ export function createProjection(deps: {
     try {
       for await (const events of readPages(store, after, pageSize)) {
         await ahead?.reach((events.at(-1) as RecordedEvent).position);
-        await serial(() => (gen === current ? applyLive(events, ahead) : applyTo(gen, events, false, ahead)));
+        await serial(() => (gen === current ? applyLive(events, ahead) : applyBatch(gen, events, { ahead })));
         if (status === 'failed' && gen === current) return;
         if (Date.now() - lastLog > 1_000) {
           lastLog = Date.now();
@@ -223,92 +161,29 @@ export function createProjection(deps: {
     }
   };
 
-  /**
-   * Why a loaded read model is not a prefix of the log, if it is not: its last event must be the
-   * log's event at that position. It is not when the log was restored from an older backup, or
-   * when a power loss took the log's last commits but not the read model's.
-   */
-  const disagreementWithLog = async (gen: Omit<Generation, 'db'>): Promise<string | undefined> => {
-    const checkpoint = headPosition(gen.index);
-    if (checkpoint === 0) return undefined;
-    const [event] = await store.readAll({ after: checkpoint - 1, limit: 1 });
-    if (event?.position !== checkpoint) return `the log has no event at position ${checkpoint}`;
-    if (!bytesEqual(eventLeafHash(event), gen.tree.leafHash(gen.tree.size - 1)))
-      return `the log's event at position ${checkpoint} is not the one the read model applied`;
-    return undefined;
-  };
-
-  /** Opens the persisted read model, or a new one in its place if it disagrees with the log. */
-  const openCurrent = async (): Promise<Generation> => {
-    const db = openReadModelDb(path);
-    const loaded = db.load();
-    const disagreement = await disagreementWithLog(loaded);
-    if (disagreement === undefined) {
-      logger.info({ checkpoint: loaded.checkpoint, path }, 'read model loaded');
-      return { index: loaded.index, tree: loaded.tree, db };
-    }
-    logger.warn(
-      { checkpoint: loaded.checkpoint, path, reason: disagreement },
-      'read model dropped: it does not match the log; rebuilding it from the log',
-    );
-    db.close();
-    removeReadModel(path);
-    const fresh = openReadModelDb(path);
-    return { ...fresh.load(), db: fresh };
-  };
-
   const recordedAtOf = (index: LedgerIndex, position: number) => {
     const ms = index.recordedAtMs.at(lastAtOrBefore(index.positions, position));
     return ms === undefined ? null : new Date(ms).toISOString();
   };
 
-  const runRebuild = async () => {
-    const nextPath = `${path}.rebuild`;
-    removeReadModel(nextPath);
-    const db = openReadModelDb(nextPath);
-    const next: Generation = { ...db.load(), db };
-    const started = Date.now();
-    const progress = (position: number, head: number) => {
-      rebuildState = { ...(rebuildState as RebuildState), checkpoint: position };
-      logger.info(
-        { position, head, percent: head ? Math.floor((100 * position) / head) : 100 },
-        'rebuilding',
-      );
-    };
-    try {
-      await catchUp(next, progress);
-      // Swap in the queue, so no live batch runs between the last catch-up page and the swap.
-      await serial(async () => {
-        for await (const rest of readPages(store, headPosition(next.index), pageSize)) applyTo(next, rest);
-        live().db.close();
-        // The new index and tree read from their file: it moves, and they keep reading it.
-        next.db.moveTo(path);
-        current = next;
-        // A rebuild clears a failure to apply an event, not a consumer that stopped: it stays failed.
-        if (status === 'failed' && !unfollowed) {
-          status = 'live';
-          error = undefined;
-        }
-      });
-      rebuildState = {
-        ...(rebuildState as RebuildState),
-        status: 'done',
-        finishedAt: new Date().toISOString(),
-        checkpoint: headPosition(next.index),
-      };
-      logger.info({ checkpoint: headPosition(next.index), ms: Date.now() - started }, 'rebuilt and swapped');
-      notify();
-    } catch (e) {
-      next.db.close();
-      rebuildState = {
-        ...(rebuildState as RebuildState),
-        status: 'failed',
-        finishedAt: new Date().toISOString(),
-        error: (e as Error).message,
-      };
-      logger.error({ err: e }, 'rebuild failed; the old index keeps serving');
-    }
-  };
+  const rebuilds = createRebuilder({
+    store,
+    path,
+    pageSize,
+    logger,
+    current: live,
+    serial,
+    catchUp,
+    adopt: (next) => {
+      current = next;
+      // A rebuild clears a failure to apply an event, not a consumer that stopped: it stays failed.
+      if (status === 'failed' && !unfollowed) {
+        status = 'live';
+        error = undefined;
+      }
+    },
+    swapped: notify,
+  });
 
   return {
     name,
@@ -321,17 +196,18 @@ export function createProjection(deps: {
     state: () => {
       const index = current?.index;
       const checkpoint = index ? headPosition(index) : 0;
+      const rebuild = rebuilds.state();
       return {
         name,
         status,
         checkpoint,
         checkpointRecordedAt: index ? recordedAtOf(index, checkpoint) : null,
         ...(error ? { error } : {}),
-        ...(rebuildState ? { rebuild: rebuildState } : {}),
+        ...(rebuild ? { rebuild } : {}),
       };
     },
     start: async () => {
-      current = await openCurrent();
+      current = await openAgreeingReadModel({ store, path, logger });
       status = 'catching-up';
       // Subscribe first so nothing published during the catch-up is missed; duplicates are skipped.
       const buffered: RecordedEvent[] = [];
@@ -360,36 +236,16 @@ export function createProjection(deps: {
     waitFor: (position, timeoutMs) => {
       if (current && headPosition(current.index) >= position) return Promise.resolve(true);
       if (status === 'failed') return Promise.resolve(false);
-      return new Promise((resolve) => {
-        const waiter = {
-          position,
-          resolve: (ok: boolean) => {
-            clearTimeout(timer);
-            resolve(ok);
-          },
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(waiter);
-          resolve(false);
-        }, timeoutMs);
-        waiters.add(waiter);
-      });
+      return waiters.wait(position, timeoutMs);
     },
-    rebuild: async () => {
-      if (rebuildState?.status === 'running')
-        throw Object.assign(new Error('a rebuild is already running'), { status: 409 });
-      rebuildState = { status: 'running', startedAt: new Date().toISOString(), checkpoint: 0 };
-      void runRebuild();
-      return rebuildState;
-    },
+    rebuild: async () => rebuilds.start(),
     stop: async () => {
       await consumer?.close();
       await queue;
       await liveHashes?.stop();
       if (status !== 'failed') status = 'stopped';
       current?.db.close();
-      for (const w of waiters) w.resolve(false);
-      waiters.clear();
+      waiters.cancelAll();
     },
   };
 }

@@ -79,9 +79,10 @@ export function readRouter(deps: ReadDeps): Router {
     const head = await store.head();
     if (!(await projection.waitFor(head.position, timeout))) {
       const state = projection.state();
-      throw Object.assign(new Error(`projection ${state.name} is ${state.status} at ${state.checkpoint}`), {
-        status: 503,
-      });
+      throw new Rejection(
+        'unavailable',
+        `projection ${state.name} is ${state.status} at ${state.checkpoint}`,
+      );
     }
   };
 

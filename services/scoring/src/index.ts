@@ -1,4 +1,5 @@
 export * from './deterministic-id.ts';
+export * from './follower.ts';
+export * from './mount.ts';
 export * from './scorer.ts';
 export * from './thread.ts';
-export * from './worker.ts';

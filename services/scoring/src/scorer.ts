@@ -7,10 +7,11 @@ import {
   isLedgerEventType,
   type LedgerIndex,
   type LedgerRecordedEvent,
+  methodologyVersionKey,
   noValueDetails,
   type RecordedEvent,
   type ScoreData,
-  scoreKeyOf,
+  scoreKey,
   scoresAffectedBy,
   streams,
   viewAt,
@@ -44,7 +45,7 @@ function lastScores() {
   const indicatorLists = new Map<string, readonly string[]>();
   const listOf = (score: Score) => {
     const keys = Object.keys(score.points);
-    const version = `${score.methodologyId}\u0000${score.methodologyVersion}`;
+    const version = methodologyVersionKey(score.methodologyId, score.methodologyVersion);
     const found = indicatorLists.get(version);
     if (found?.length === keys.length && found.every((k, i) => k === keys[i])) return found;
     indicatorLists.set(version, keys);
@@ -57,7 +58,7 @@ function lastScores() {
      * computed a newer one, and must not take its place.
      */
     set: (score: Score, computedFrom: number) => {
-      const key = scoreKeyOf(score);
+      const key = scoreKey(score);
       if ((scores.get(key)?.computedFrom ?? -1) > computedFrom) return;
       const indicators = listOf(score);
       const { methodologyVersion, total, indicatorsMet, indicatorsTotal } = score;
@@ -77,7 +78,7 @@ function lastScores() {
     },
     /** Whether a score is the last one recorded for its unit, methodology and period. */
     isLast: (b: Score): boolean => {
-      const a = scores.get(scoreKeyOf(b));
+      const a = scores.get(scoreKey(b));
       if (
         !a ||
         a.methodologyVersion !== b.methodologyVersion ||

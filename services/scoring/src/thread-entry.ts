@@ -6,8 +6,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { type Bus, getInProcessBus, topics } from '@ledger/bus';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { createLogger } from '@ledger/http';
+import { createScoringFollower } from './follower.ts';
 import type { FromScoringThread, ScoringThreadData, ToScoringThread } from './thread.ts';
-import { createScoringWorker } from './worker.ts';
 
 const data = workerData as ScoringThreadData;
 const port = parentPort as NonNullable<typeof parentPort>;
@@ -41,7 +41,7 @@ const bus: Bus = {
       },
     }),
 };
-const worker = createScoringWorker({ store, bus, logger });
+const worker = createScoringFollower({ store, bus, logger });
 let stopped = false;
 // What is appended from now on reaches the worker through the bus; what came before, it catches up on.
 const following = store.subscribe({

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { type Bus, type Consumer, topics } from '@ledger/bus';
 import type { Logger } from '@ledger/http';
-import type { ScoringState, ScoringWorker } from './worker.ts';
+import type { ScoringFollower, ScoringState } from './follower.ts';
 
 /** What the thread tells the thread that started it (thread-entry.ts). */
 export type FromScoringThread =
@@ -34,7 +34,7 @@ export function createScoringThread(deps: {
   bus: Bus;
   logger: Logger;
   onAppended?: () => void;
-}): ScoringWorker {
+}): ScoringFollower {
   const { bus, logger } = deps;
   let state: ScoringState = { name: 'scoring', status: 'starting', checkpoint: 0, scoresRecorded: 0 };
   let thread: Worker | undefined;

@@ -78,6 +78,24 @@ export function rulesContract(fixture: () => ContractHarness): void {
     });
   });
 
+  describe('the recordedAt an append asks for', () => {
+    for (const at of [
+      '2024-02-30T00:00:00Z',
+      '2024-01-31T10:00Z',
+      '2024-01-31T10:00:00',
+      '2024-01-31T24:00:00Z',
+    ])
+      it(`refuses ${at}, which the door refuses too, and records nothing`, async () => {
+        const { store } = fixture();
+        const error = await expectRefusedAndNothingWritten(
+          store,
+          () => store.append([request(newStreamId(), 'no_stream', [newEvent()])], { recordedAt: at }),
+          TypeError,
+        );
+        expect(error.message).toMatch(/ISO-8601/);
+      });
+  });
+
   describe('the seal', () => {
     const seal = () =>
       request(bookkeepingStreams.seal, 'no_stream', [

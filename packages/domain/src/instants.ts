@@ -48,8 +48,16 @@ export const AsOfSchema = z.string().transform((text, ctx) => {
   return ms;
 });
 
-/** An instant recorded by the ledger: ISO-8601 in UTC with milliseconds. */
-export const RecordedAtSchema = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());
+/** The one format of an instant a writer may ask to be recorded at: ISO-8601, with seconds and an offset. */
+const RECORDED_AT = z.iso.datetime({ offset: true });
+
+/**
+ * `value` as the ledger records instants (ISO-8601 in UTC with milliseconds), or undefined when it
+ * is not a date-time the ledger takes. The door and every store adapter read recordedAt with it.
+ */
+export function toRecordedAt(value: unknown): string | undefined {
+  return RECORDED_AT.safeParse(value).success ? new Date(value as string).toISOString() : undefined;
+}
 
 /** The calendar day (YYYY-MM-DD) of an instant in the ledger's civil time zone, Asia/Ho_Chi_Minh. */
 export const ledgerDay = (ms: number): string => new Date(ms + 7 * 3_600_000).toISOString().slice(0, 10);

@@ -1,7 +1,12 @@
 import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-const MAIN = new URL('./main.ts', import.meta.url).pathname;
+/**
+ * The `ledger` CLI's entry point. The projection runs it as a child process, and never imports it:
+ * the replay that checks a served ranking must share no code in memory with the server it checks.
+ */
+const CLI_MAIN = fileURLToPath(import.meta.resolve('@ledger/cli/main'));
 
 export interface ReplayVerification {
   readonly verified: boolean;
@@ -24,7 +29,7 @@ export async function verifyReplayInSeparateProcess(options: {
   const args = [
     '--experimental-strip-types',
     '--disable-warning=ExperimentalWarning',
-    MAIN,
+    CLI_MAIN,
     'replay',
     '--methodology',
     options.methodologyId,

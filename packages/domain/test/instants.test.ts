@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AsOfSchema, parseAsOf, RecordedAtSchema } from '../src/as-of.ts';
+import { AsOfSchema, parseAsOf, toRecordedAt } from '../src/instants.ts';
 
 describe('parseAsOf', () => {
   it('Given a bare date, it means the end of that day in Asia/Ho_Chi_Minh (UTC+7)', () => {
@@ -54,7 +54,15 @@ describe('parseAsOf', () => {
     expect(bad.error?.issues[0]?.message).toMatch(/ISO-8601 date/);
   });
 
-  it('RecordedAtSchema normalises an instant to UTC with milliseconds', () => {
-    expect(RecordedAtSchema.parse('2024-01-31T10:00:00+07:00')).toBe('2024-01-31T03:00:00.000Z');
+  it('toRecordedAt normalises an instant to UTC with milliseconds, and refuses what is not one', () => {
+    expect(toRecordedAt('2024-01-31T10:00:00+07:00')).toBe('2024-01-31T03:00:00.000Z');
+    for (const bad of [
+      '2024-02-30T00:00:00Z',
+      '2024-01-31T10:00Z',
+      '2024-01-31T10:00:00',
+      '2024-01-31',
+      1706670000000,
+    ])
+      expect(toRecordedAt(bad), String(bad)).toBeUndefined();
   });
 });

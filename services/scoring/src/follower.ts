@@ -10,8 +10,8 @@ import {
   type EventStore,
   FOLD_PAGE_SIZE,
   InvalidEvent,
-  notInLog,
   readPages,
+  whyNotInLog,
 } from '@ledger/event-store';
 import type { Logger } from '@ledger/http';
 import { deterministicUuidV7 } from './deterministic-id.ts';
@@ -31,7 +31,7 @@ export interface ScoringState {
 /** Named places where a test may kill the process, to prove that a crash anywhere loses nothing. */
 export type CrashHook = (point: 'mid-batch' | 'after-effect' | 'after-checkpoint') => void;
 
-export interface ScoringWorker {
+export interface ScoringFollower {
   start(): Promise<void>;
   state(): ScoringState;
   stop(): Promise<void>;
@@ -85,13 +85,13 @@ function applying<T>(event: RecordedEvent, fold: () => T): T {
  * recorded together or not at all, and a second scoring instance is fenced off. Score event ids
  * derive from their input, so redone work is recorded once.
  */
-export function createScoringWorker(deps: {
+export function createScoringFollower(deps: {
   store: EventStore;
   bus: Bus;
   logger: Logger;
   crash?: CrashHook;
   pageSize?: number;
-}): ScoringWorker {
+}): ScoringFollower {
   const { store, bus } = deps;
   const logger = deps.logger.child({ worker: 'scoring' });
   const crash = deps.crash ?? (() => undefined);
@@ -197,7 +197,7 @@ export function createScoringWorker(deps: {
           if (status === 'failed') return;
           if (batches++ > 0) crash('after-checkpoint');
           const events = messages.map((m) => m.value as RecordedEvent);
-          const refused = await notInLog(store, events);
+          const refused = await whyNotInLog(store, events);
           if (refused) throw new Error(refused);
           if (!live) {
             buffered.push(...events);

@@ -1,0 +1,68 @@
+import type { Bus } from '@ledger/bus';
+import type { Checkpoints, EventStore } from '@ledger/event-store';
+import type { LogFollower, Logger, Rebuildable } from '@ledger/http';
+import type { Router } from 'express';
+import type { StoreLocation } from './config.ts';
+
+/**
+ * What a deployment hands each module it mounts: the adapters it chose and where the module keeps
+ * its own files. The all-in-one server and the split services build one each, and mount the same
+ * modules on it.
+ */
+export interface ModuleContext {
+  readonly logger: Logger;
+  readonly store: EventStore;
+  /** Where the store is. What needs the file itself (a second connection on a thread) needs `sqlite`. */
+  readonly storeLocation: StoreLocation;
+  readonly bus: Bus;
+  /** The directory a module keeps its own files in: read models, keys, consumer checkpoints. */
+  readonly stateDir: string;
+  /** Checkpoints of a consumer whose effect is outside the store, kept in `stateDir`. */
+  readonly checkpoints: (owner: string) => Checkpoints;
+  readonly transparencyLog: TransparencyLogOptions;
+  /** The crash points of fault tests; does nothing unless LEDGER_CRASH_AT names one. */
+  readonly crash: (point: string) => void;
+  /** The process's own base URL, once it listens (for a child process that calls it back). */
+  readonly selfUrl: () => string;
+}
+
+export interface TransparencyLogOptions {
+  /** The log's name in its checkpoints (C2SP origin) and its signing key's name. */
+  readonly origin: string;
+  /** Seconds between signed checkpoints when the log has grown; 0 signs only on request. */
+  readonly intervalSeconds: number;
+}
+
+/** A mounted module: the routes it serves, what it follows of the log, and how it stops. */
+export interface Mounted {
+  readonly routers: readonly Router[];
+  /** Followers that can be rebuilt (`POST /v1/ops/projections/:name/rebuild`). */
+  readonly projections?: readonly Rebuildable[];
+  /** Followers that report how far they are (`GET /v1/ops/projections`, `/readyz`). */
+  readonly workers?: readonly LogFollower[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Mounts modules at once, so that their catch-ups overlap (a scoring thread folds while this thread
+ * folds the write model and the projection). If one fails, those that started are stopped before
+ * the failure is thrown: a thread left running would keep the process alive.
+ */
+export async function mountAll<M extends readonly Promise<Mounted>[]>(
+  mounting: readonly [...M],
+): Promise<{ -readonly [K in keyof M]: Awaited<M[K]> }> {
+  const settled = await Promise.allSettled(mounting);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await stopAll(settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])));
+    throw failed.reason;
+  }
+  return settled.map((s) => (s as PromiseFulfilledResult<Mounted>).value) as {
+    -readonly [K in keyof M]: Awaited<M[K]>;
+  };
+}
+
+/** Stops modules one after the other, in the order given: upstream first, so nothing feeds a stopped one. */
+export async function stopAll(modules: readonly Mounted[]): Promise<void> {
+  for (const m of modules) await m.stop();
+}

@@ -1,0 +1,79 @@
+import type { Server } from 'node:http';
+import {
+  closeServer,
+  createHttpApp,
+  finishHttpApp,
+  listen,
+  NO_QUERY,
+  opsRouter,
+  parseQuery,
+} from '@ledger/http';
+import type { Express } from 'express';
+import { type ModuleContext, type Mounted, stopAll } from './module.ts';
+
+export interface Served {
+  /** The HTTP app, for what walks its routes (tests). */
+  readonly app: Express;
+  readonly server: Server;
+  readonly port: number;
+  /** `http://127.0.0.1:<port>`: the address this process calls itself at. */
+  readonly url: string;
+  /** Stops taking requests, lets those in flight finish, stops the modules in order, then closes the bus and the store. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The one HTTP shell of every deployment. It mounts the modules on the context, then serves
+ * `/healthz`, each module's routes in the order mounted, one ops router over all their followers,
+ * and problem+json for every error. A failure to mount or to listen stops what was mounted.
+ */
+export async function serve(options: {
+  /** Named in `/healthz`, where one process is one of several services. */
+  readonly service?: string;
+  readonly port: number;
+  readonly host: string;
+  readonly context: Omit<ModuleContext, 'selfUrl'>;
+  readonly mount: (ctx: ModuleContext) => Promise<readonly Mounted[]>;
+}): Promise<Served> {
+  const { context, service } = options;
+  const { logger, store, bus } = context;
+  let url = '';
+  const modules = await options.mount({ ...context, selfUrl: () => url });
+
+  const app = createHttpApp(logger);
+  app.get('/healthz', (req, res) => {
+    parseQuery(NO_QUERY, req);
+    res.json({ status: 'ok', ...(service ? { service } : {}) });
+  });
+  for (const m of modules) for (const router of m.routers) app.use(router);
+  app.use(
+    opsRouter({
+      store,
+      projections: modules.flatMap((m) => m.projections ?? []),
+      workers: modules.flatMap((m) => m.workers ?? []),
+    }),
+  );
+  finishHttpApp(app);
+
+  let listening: { server: Server; port: number };
+  try {
+    listening = await listen(app, options.port, options.host);
+  } catch (error) {
+    await stopAll(modules);
+    throw error;
+  }
+  const { server, port } = listening;
+  url = `http://127.0.0.1:${port}`;
+  return {
+    app,
+    server,
+    port,
+    url,
+    stop: async () => {
+      await closeServer(server);
+      await stopAll(modules);
+      await bus.close();
+      await store.close();
+    },
+  };
+}
