@@ -11,18 +11,34 @@
 #
 # stdout carries only the KAFKA_BROKERS=... line of `start`/`restart` (and the word of `status`),
 # so `eval "$(infra/kafka/broker.sh start)"` works; everything else goes to stderr.
+#
+# KAFKA_SASL=scram starts a broker that authenticates its clients with SASL/SCRAM-SHA-512 and
+# authorizes them with ACLs (state in .cache/kafka-sasl, port 19192 unless set); `start` then also
+# prints KAFKA_SASL_MECHANISM=scram-sha-512 and KAFKA_SASL_USERS_FILE=<the users' passwords>.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 
 KAFKA_VERSION="${KAFKA_VERSION:-4.4.0}"
+KAFKA_SASL="${KAFKA_SASL:-off}"
+case "$KAFKA_SASL" in
+off) sasl="" ;;
+scram) sasl="scram" ;;
+*)
+  echo "kafka: error: KAFKA_SASL must be off or scram, not '$KAFKA_SASL'" >&2
+  exit 2
+  ;;
+esac
 port_given="${KAFKA_PORT:+yes}"
-KAFKA_PORT="${KAFKA_PORT:-19092}"
+# A SASL broker has its own defaults (port, state dir), so that it can run beside the plaintext one.
+default_port=19092 default_state="$repo/.cache/kafka"
+if [[ -n "$sasl" ]]; then default_port=19192 default_state="$repo/.cache/kafka-sasl"; fi
+KAFKA_PORT="${KAFKA_PORT:-$default_port}"
 KAFKA_CONTROLLER_PORT_GIVEN="${KAFKA_CONTROLLER_PORT:-}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
 KAFKA_CACHE_DIR="${KAFKA_CACHE_DIR:-$HOME/.cache/indicator-ledger/kafka-$KAFKA_VERSION/libs}"
-KAFKA_STATE_DIR="${KAFKA_STATE_DIR:-$repo/.cache/kafka}"
+KAFKA_STATE_DIR="${KAFKA_STATE_DIR:-$default_state}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms128m -Xmx512m}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
@@ -38,6 +54,13 @@ tools_log4j="$state/log4j2-tools.properties"
 broker_log="$logs/server.log"
 console_log="$logs/console.log"
 brokers="127.0.0.1:$KAFKA_PORT"
+# SASL mode: the SCRAM users' passwords (KAFKA_SASL_PASSWORD_<USER>=..., generated at format time)
+# and the admin client's settings for the command-line tools (--command-config).
+users_file="$state/scram-users.env"
+admin_config="$state/admin-client.properties"
+# The broker's own user (a super user: inter-broker traffic and the admin's work), the services'
+# and two integrators'. Each service authenticates as its own user; docs/topics.md lists the ACLs.
+scram_users=(ledger-admin ledger-ingestion ledger-scoring ledger-projection ledger-int-a ledger-int-b)
 
 say() { printf 'kafka: %s\n' "$*" >&2; }
 die() {
@@ -73,10 +96,92 @@ resolve_libs() {
   say "resolved $(find "$libs" -name '*.jar' | wc -l) jars"
 }
 
+# --- SASL/SCRAM users ---------------------------------------------------------------------------
+
+# KAFKA_SASL_PASSWORD_LEDGER_INT_A for ledger-int-a.
+password_var() { printf 'KAFKA_SASL_PASSWORD_%s' "$(printf '%s' "$1" | tr 'a-z-' 'A-Z_')"; }
+
+password_of() {
+  local value
+  value="$(sed -n "s/^$(password_var "$1")=//p" "$users_file" 2>/dev/null | head -n1)"
+  [[ -n "$value" ]] || die "no password for SCRAM user $1 in $users_file"
+  printf '%s' "$value"
+}
+
+# The passwords are generated once per state dir, before the storage is formatted with them, and
+# kept (mode 0600) for the clients. Hex only: the format tool's [name=...,password=...] syntax and the
+# JAAS config need no quoting then.
+ensure_users_file() {
+  if [[ -f "$users_file" ]]; then
+    local user
+    for user in "${scram_users[@]}"; do password_of "$user" >/dev/null; done
+    chmod 600 "$users_file"
+    return 0
+  fi
+  [[ -f "$data/meta.properties" ]] &&
+    die "$state was formatted without SCRAM users (KAFKA_SASL=off): delete it (stopped) for a SASL broker, or use another KAFKA_STATE_DIR"
+  local tmp="$users_file.tmp" user
+  (
+    umask 077
+    {
+      echo "# SCRAM-SHA-512 passwords of the broker in $state, written by infra/kafka/broker.sh once."
+      for user in "${scram_users[@]}"; do
+        echo "$(password_var "$user")=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
+      done
+    } >"$tmp"
+  )
+  mv -f "$tmp" "$users_file"
+}
+
+jaas_of() {
+  printf 'org.apache.kafka.common.security.scram.ScramLoginModule required username="%s" password="%s";' \
+    "$1" "$(password_of "$1")"
+}
+
 # --- configuration ------------------------------------------------------------------------------
+
+# The listeners: PLAINTEXT for the clients, or (KAFKA_SASL=scram) SASL_PLAINTEXT with SCRAM-SHA-512
+# and ACLs. The controller listener is PLAINTEXT in both.
+listener_config() {
+  if [[ -z "$sasl" ]]; then
+    cat <<EOF
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+EOF
+    return 0
+  fi
+  cat <<EOF
+listeners=CLIENT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=CLIENT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,CLIENT:SASL_PLAINTEXT
+
+# Clients authenticate with SCRAM-SHA-512 (users created at format time, KIP-900; passwords in
+# $users_file). The broker talks to itself on the client listener as ledger-admin.
+sasl.enabled.mechanisms=SCRAM-SHA-512
+inter.broker.listener.name=CLIENT
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.client.scram-sha-512.sasl.jaas.config=$(jaas_of ledger-admin)
+
+# ACLs decide, and no ACL means no access. ledger-admin may do anything. The broker reaches its
+# controller on the PLAINTEXT controller listener, where its principal is User:ANONYMOUS: KRaft's
+# StandardAuthorizer refuses the broker's registration and heartbeats (CLUSTER_ACTION) unless that
+# principal is a super user. No client listener is PLAINTEXT, so only a connection to the
+# controller port is ANONYMOUS, but whoever reaches that port is a super user: a broker for
+# development and tests on one trusted host (infra/kafka/README.md).
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:ledger-admin;User:ANONYMOUS
+EOF
+}
 
 write_config() {
   mkdir -p "$data" "$logs"
+  # The SASL broker's configuration holds the admin's password.
+  [[ -n "$sasl" ]] && umask 077
   # The controller quorum is static (controller.quorum.voters) rather than bootstrapped with
   # --standalone: a static voter's endpoint is read from this file at every start, so the ports can
   # change between runs without reformatting the storage.
@@ -85,11 +190,7 @@ write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+$(listener_config)
 log.dirs=$data
 metadata.log.dir=$data
 
@@ -137,8 +238,19 @@ rootLogger.appenderRef.file.ref = file
 logger.request.name = kafka.request.logger
 logger.request.level = warn
 logger.authorizer.name = kafka.authorizer.logger
-logger.authorizer.level = warn
+# With ACLs, every refusal is logged (at info): "Principal = User:... is Denied operation = ...".
+logger.authorizer.level = $([[ -n "$sasl" ]] && echo info || echo warn)
 EOF
+
+  if [[ -n "$sasl" ]]; then
+    cat >"$admin_config" <<EOF
+# The broker's super user, for the command-line tools (--command-config): written by broker.sh.
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=$(jaas_of ledger-admin)
+EOF
+    chmod 600 "$props" "$admin_config"
+  fi
 
   cat >"$tools_log4j" <<EOF
 # The command-line tools run by broker.sh only log warnings, to stderr.
@@ -166,9 +278,21 @@ format_storage() {
   cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
   # An id starting with "-" would be read as an option by the tool's argument parser.
   while [[ "$cluster_id" == -* ]]; do cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"; done
-  say "formatting KRaft storage in $data (cluster id $cluster_id)"
-  run_tool kafka.tools.StorageTool format --cluster-id "$cluster_id" --config "$props" --ignore-formatted \
-    || die "formatting the storage failed"
+  local scram=() user
+  if [[ -n "$sasl" ]]; then
+    for user in "${scram_users[@]}"; do
+      scram+=(--add-scram "SCRAM-SHA-512=[name=$user,password=$(password_of "$user")]")
+    done
+  fi
+  say "formatting KRaft storage in $data (cluster id $cluster_id)${sasl:+ with SCRAM users ${scram_users[*]}}"
+  local output
+  # The tool prints the bootstrap records, the SCRAM users' salted keys among them: not those.
+  if ! output="$(run_tool kafka.tools.StorageTool format --cluster-id "$cluster_id" --config "$props" \
+    --ignore-formatted "${scram[@]}" 2>&1)"; then
+    printf '%s\n' "$output" | grep -v '^Bootstrap metadata:' >&2 || true
+    die "formatting the storage failed"
+  fi
+  printf '%s\n' "$output" | grep -v '^Bootstrap metadata:' >&2 || true
 }
 
 # --- process ------------------------------------------------------------------------------------
@@ -182,6 +306,11 @@ running_pid() {
   [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
   tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "kafka.Kafka $props" || return 1
   echo "$pid"
+}
+
+# "scram" if the running broker was started with KAFKA_SASL=scram (from its configuration), else "".
+running_sasl() {
+  if grep -q '^sasl.enabled.mechanisms=' "$props" 2>/dev/null; then echo scram; fi
 }
 
 # The address of the running broker, from the configuration it was started with (KAFKA_PORT may
@@ -229,9 +358,12 @@ wait_ready() {
     sleep 0.2
   done
   if [[ -n "$quick" && -f "$state/.ready" && "$(cat "$state/.ready")" == "$pid" ]]; then return 0; fi
+  # The SASL broker is asked as its super user.
+  local auth=()
+  [[ -n "$sasl" ]] && auth=(--command-config "$admin_config")
   while ! timeout 30 java -Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
     -Dlog4j2.configurationFile="$tools_log4j" -cp "$libs/*" \
-    org.apache.kafka.tools.TopicCommand --bootstrap-server "$brokers" --list >/dev/null 2>&1; do
+    org.apache.kafka.tools.TopicCommand --bootstrap-server "$brokers" --list "${auth[@]}" >/dev/null 2>&1; do
     if ((SECONDS >= deadline)); then
       give_up "$pid" "the broker does not answer a metadata request after ${KAFKA_START_TIMEOUT}s"
     fi
@@ -240,17 +372,38 @@ wait_ready() {
   echo "$pid" >"$state/.ready"
 }
 
+# What `start` prints on stdout: one VAR=value per line, for `eval` or `export "$line"`.
+print_settings() {
+  echo "KAFKA_BROKERS=$brokers"
+  if [[ -n "$sasl" ]]; then
+    echo "KAFKA_SASL_MECHANISM=scram-sha-512"
+    echo "KAFKA_SASL_USERS_FILE=$users_file"
+  fi
+}
+
+# A state dir keeps the mode it was formatted in: SCRAM users exist only if they were added then.
+check_mode() {
+  if [[ -z "$sasl" && -f "$users_file" ]]; then
+    die "$state was formatted for KAFKA_SASL=scram: set KAFKA_SASL=scram, or use another KAFKA_STATE_DIR"
+  fi
+  if [[ -n "$sasl" ]]; then ensure_users_file; fi
+}
+
 start() {
   need java
   local pid
   if pid="$(running_pid)"; then
+    if [[ "$(running_sasl)" != "$sasl" ]]; then
+      die "the broker running from $state has KAFKA_SASL=$([[ -n "$(running_sasl)" ]] && echo scram || echo off), not $KAFKA_SASL: stop it first"
+    fi
     brokers="$(running_brokers)"
     KAFKA_PORT="${brokers##*:}"
     wait_ready "$pid" quick
     say "already running (pid $pid)"
-    echo "KAFKA_BROKERS=$brokers"
+    print_settings
     return 0
   fi
+  check_mode
   for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
     port_open "$port" && die "port $port is already in use by another process (set KAFKA_PORT)"
   done
@@ -270,7 +423,7 @@ start() {
   say "started Apache Kafka $KAFKA_VERSION (pid $pid), log $broker_log; waiting until it is ready..."
   wait_ready "$pid"
   say "ready after $((SECONDS - started))s"
-  echo "KAFKA_BROKERS=$brokers"
+  print_settings
 }
 
 stop() {
@@ -299,7 +452,10 @@ stop() {
 status() {
   local pid
   if pid="$(running_pid)"; then
-    echo "running (pid $pid, KAFKA_BROKERS=$(running_brokers))"
+    # KAFKA_BROKERS last: its value runs to the closing parenthesis.
+    local sasl_running
+    sasl_running="$(running_sasl)"
+    echo "running (pid $pid, ${sasl_running:+KAFKA_SASL=scram, }KAFKA_BROKERS=$(running_brokers))"
     return 0
   fi
   echo "stopped"

@@ -9,7 +9,7 @@ describe('faults in the split deployment: nothing lost, nothing counted twice', 
   let values = 0;
   const periods: string[] = [];
   beforeAll(async () => {
-    stack = await startTestStack('faults');
+    stack = await startTestStack('faults', undefined, { sasl: true });
     expect((await postJson(`${stack.url('ingestion')}/v1/batch`, SEED)).status).toBe(201);
   }, 60_000);
   afterAll(async () => {

@@ -6,18 +6,28 @@ import type { Stack } from './stack.ts';
 import {
   getJson,
   postJson,
-  publishCommands,
+  readLog,
   readTopic,
   removeStack,
   replayRanking,
   scoreAudit,
   startTestStack,
+  waitUntil,
 } from './support.ts';
 
+/** Integrators, with SCRAM users of their own on the SASL broker of infra/kafka/broker.sh. */
+const INT_A = 'svc:ledger-int-a';
+const INT_B = 'svc:ledger-int-b';
+
+// On the SASL/SCRAM broker with ACLs where LEDGER_E2E_SASL_* are set (CI), else on the shared one.
 describe('the split deployment: three processes over a real Kafka broker', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startTestStack('split');
+    // INT_A may submit for every unit, from before the services start.
+    stack = await startTestStack('split', undefined, {
+      sasl: true,
+      principals: [{ id: INT_A, roles: ['integrator'] }],
+    });
   }, 60_000);
   afterAll(async () => {
     await removeStack(stack);
@@ -28,8 +38,8 @@ describe('the split deployment: three processes over a real Kafka broker', () =>
     const seeded = await postJson(`${stack.url('ingestion')}/v1/batch`, SEED);
     expect(seeded.status).toBe(201);
 
-    // When an integrator publishes commands, one malformed and one refused among them
-    await publishCommands(stack.namespace, [
+    // When an integrator publishes commands on its own topic, one malformed and one refused among them
+    await stack.publishAs(INT_A, [
       { key: '747', value: JSON.stringify(submission('747', 'on-time', 97.5)) },
       { key: '748', value: '{"type": "submission", "body": ' },
       { key: '999', value: JSON.stringify(submission('999', 'on-time', 90)) },
@@ -48,18 +58,23 @@ describe('the split deployment: three processes over a real Kafka broker', () =>
     expect(http.status).toBe(201);
 
     // Then the two bad records are on the dead-letter topic with their source and the reason
-    const rejected = await readTopic(`${stack.namespace}ledger.commands.v1.rejected`, 2);
+    const rejected = await readTopic(`${stack.namespace}ledger.commands.v1.rejected`, 2, 20_000, stack);
     const problems = rejected.map((r) => (r.value as { problem: { status: number } }).problem.status).sort();
     expect(problems).toEqual([400, 422]);
     for (const r of rejected) {
       const value = r.value as { source: { topic: string; offset: string }; record: unknown };
-      expect(value.source.topic).toBe(`${stack.namespace}ledger.commands.v1`);
+      expect(value.source.topic).toBe(`${stack.namespace}ledger.commands.v1.ledger-int-a`);
       expect(value.source.offset).toMatch(/^\d+$/);
       expect(r.headers['rejection-status']).toMatch(/^4\d\d$/);
     }
 
     // and the good ones flowed on: 6 values recorded, scored and projected
     const log = await settled(stack, 6);
+    for (const e of log.filter((e) => e.type === 'ledger.value-submitted.v1' && e.metadata.actor === INT_A))
+      expect(e.metadata.auth).toEqual({ method: 'kafka-topic', topic: 'ledger.commands.v1.ledger-int-a' });
+    expect(
+      log.filter((e) => e.type === 'ledger.value-submitted.v1' && e.metadata.actor === INT_A),
+    ).toHaveLength(4);
     const served = await getJson(`${stack.url('projection')}/v1/rankings/cchc/2023`);
     expect(served.status).toBe(200);
     const replayed = replayRanking(log, 'cchc', '2023');
@@ -74,9 +89,98 @@ describe('the split deployment: three processes over a real Kafka broker', () =>
     expect(signed.status).toBe(201);
     expect(signed.body.size).toBe(log.length);
     const key = (await fetch(`${stack.url('projection')}/v1/log/key`).then((r) => r.text())).trim();
-    const published = await readTopic(`${stack.namespace}ledger.checkpoints.v1`, 1);
+    const published = await readTopic(`${stack.namespace}ledger.checkpoints.v1`, 1, 20_000, stack);
     const checkpoint = openCheckpoint(published.map((r) => (r.value as { note: string }).note).join(''), key);
     expect(checkpoint.size).toBe(log.length);
     expect(Buffer.from(checkpoint.root)).toEqual(Buffer.from(createMerkleTree(eventLeafHashes(log)).root()));
+  }, 90_000);
+
+  it('reads the topic of an integrator registered later, as that principal, held to its grants', async () => {
+    // Given an integrator registered over HTTP while ingestion runs, for one unit only
+    const registered = await postJson(`${stack.url('ingestion')}/v1/batch`, {
+      commands: [
+        { type: 'principal', body: { id: INT_B, name: 'Integrator B' } },
+        { type: 'grant', body: { principalId: INT_B, role: 'integrator', unitId: '747' } },
+      ],
+    });
+    expect(registered.status).toBe(201);
+    if (stack.sasl)
+      // With ACLs ingestion may not create its topic: it says so, and looks again.
+      await waitUntil('ingestion to find the topic missing', async () =>
+        stack.output('ingestion').includes('could not be created here') ? true : undefined,
+      );
+    // and its topic made (and its Kafka user let write it) by the admin, on a broker with ACLs;
+    // without ACLs ingestion creates it
+    await stack.admit(INT_B);
+    await waitUntil('ingestion to read the new topic', async () =>
+      stack
+        .output('ingestion')
+        .split('\n')
+        .some(
+          (line) =>
+            line.includes('principals registered since') && line.includes('ledger.commands.v1.ledger-int-b'),
+        )
+        ? true
+        : undefined,
+    );
+
+    // When it publishes for its unit, for another, and with credential-like headers
+    await stack.publishAs(INT_B, [
+      { key: '747', value: JSON.stringify(submission('747', 'on-time', 96, '2024')) },
+      { key: '748', value: JSON.stringify(submission('748', 'on-time', 95, '2024')) },
+      {
+        key: '748',
+        value: JSON.stringify(submission('748', 'satisfaction', 90, '2024')),
+        headers: {
+          authorization: 'Bearer ilk_0123456789abcdef.not-a-key',
+          'x-api-key': 'ilk_x',
+          'correlation-id': 'b-3',
+        },
+      },
+    ]);
+
+    // Then its submission for its unit is recorded as it, authenticated by the topic
+    const log = await waitUntil('its submission to be recorded', async () => {
+      const found = (await readLog(stack.storePath)).filter((e) => e.metadata.actor === INT_B);
+      return found.some((e) => e.type === 'ledger.value-submitted.v1') ? found : undefined;
+    });
+    const values = log.filter((e) => e.type === 'ledger.value-submitted.v1');
+    expect(values.map((e) => (e.data as { unitId: string }).unitId)).toEqual(['747']);
+    expect(values[0]?.metadata.auth).toEqual({
+      method: 'kafka-topic',
+      topic: 'ledger.commands.v1.ledger-int-b',
+    });
+    // and the two for another unit are refused (403), without the credential-like headers
+    const refused = (
+      await readTopic(`${stack.namespace}ledger.commands.v1.rejected`, 4, 20_000, stack)
+    ).filter((r) => (r.value as { source: { topic: string } }).source.topic.endsWith('ledger-int-b'));
+    expect(refused.map((r) => (r.value as { problem: { status: number } }).problem.status)).toEqual([
+      403, 403,
+    ]);
+    const withHeaders = refused.find((r) => r.headers['correlation-id'] === 'b-3');
+    expect(withHeaders?.headers).toEqual({ 'correlation-id': 'b-3', 'rejection-status': '403' });
+    expect(withHeaders?.value).toMatchObject({ headers: { 'correlation-id': 'b-3' } });
+    expect(Object.keys((withHeaders?.value as { headers?: object } | undefined)?.headers ?? {})).toEqual([
+      'correlation-id',
+    ]);
+    expect(JSON.stringify(refused)).not.toMatch(/ilk_|Bearer/);
+
+    // and, with ACLs, it cannot write another integrator's topic at all
+    if (stack.sasl) {
+      const producer = stack.kafka('ledger-int-b').producer();
+      await producer.connect();
+      try {
+        await expect(
+          producer.send({
+            topic: `${stack.namespace}ledger.commands.v1.ledger-int-a`,
+            acks: -1,
+            messages: [{ key: '748', value: JSON.stringify(submission('748', 'on-time', 1, '2025')) }],
+          }),
+        ).rejects.toThrow(/authoriz/i);
+      } finally {
+        await producer.disconnect();
+      }
+    }
+    await settled(stack, 7);
   }, 90_000);
 });

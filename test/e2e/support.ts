@@ -6,7 +6,8 @@ import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { rankingReport } from '@ledger/reports';
 import { expectedScoreEvents } from '@ledger/scoring';
 import { Kafka, logLevel } from 'kafkajs';
-import { type Stack, startStack } from './stack.ts';
+import { authorization } from './owner-key.ts';
+import { readSaslUsers, type SaslCredentials, type Stack, type StackPrincipal, startStack } from './stack.ts';
 
 export const brokers = (): string => {
   const value = process.env.KAFKA_BROKERS;
@@ -18,12 +19,40 @@ export const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
 
 export const uniqueNamespace = (name: string) => `t${Date.now().toString(36)}-${name}-`;
 
-/** The three services in a fresh directory, on a namespace of their own (on the shared broker unless told). */
-export async function startTestStack(name: string, list = brokers()): Promise<Stack> {
+/**
+ * The broker with SASL/SCRAM and ACLs that CI starts beside the plaintext one (`.ci/run`):
+ * LEDGER_E2E_SASL_BROKERS and LEDGER_E2E_SASL_USERS_FILE (what `KAFKA_SASL=scram
+ * infra/kafka/broker.sh start` prints as KAFKA_BROKERS and KAFKA_SASL_USERS_FILE). Undefined when
+ * neither is set; an error (the test fails, it does not skip) when one is missing or the file is
+ * unreadable.
+ */
+export async function saslBroker(): Promise<{ brokers: string; sasl: SaslCredentials } | undefined> {
+  const list = process.env.LEDGER_E2E_SASL_BROKERS;
+  const file = process.env.LEDGER_E2E_SASL_USERS_FILE;
+  if (!list && !file) return undefined;
+  if (!list || !file)
+    throw new Error(
+      'LEDGER_E2E_SASL_BROKERS and LEDGER_E2E_SASL_USERS_FILE go together: set both, or neither',
+    );
+  return { brokers: list, sasl: await readSaslUsers(file) };
+}
+
+/**
+ * The three services in a fresh directory, on a namespace of their own: on the shared broker unless
+ * told, or (`sasl`) on the SASL broker of LEDGER_E2E_SASL_* when those are set (CI sets them).
+ */
+export async function startTestStack(
+  name: string,
+  list?: string,
+  options: { sasl?: boolean; principals?: readonly StackPrincipal[] } = {},
+): Promise<Stack> {
+  const secured = options.sasl ? await saslBroker() : undefined;
   return startStack({
     dir: await tempDir(`ledger-${name}-`),
-    brokers: list,
+    brokers: secured?.brokers ?? list ?? brokers(),
     namespace: uniqueNamespace(name),
+    ...(secured ? { sasl: secured.sasl } : {}),
+    ...(options.principals ? { principals: options.principals } : {}),
   });
 }
 
@@ -67,7 +96,7 @@ export async function waitUntil<T>(
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers read by the tests
 export const getJson = async (url: string): Promise<any> => {
-  const res = await fetch(url);
+  const res = await fetch(url, { headers: authorization() });
   return { status: res.status, body: await res.json() };
 };
 
@@ -75,7 +104,7 @@ export const getJson = async (url: string): Promise<any> => {
 export const postJson = async (url: string, body: unknown): Promise<any> => {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...authorization() },
     body: JSON.stringify(body),
   });
   return { status: res.status, body: await res.json() };
@@ -127,9 +156,15 @@ export async function publishCommands(
   }
 }
 
-/** Reads every record of a topic from the start until `count` have arrived. */
-export async function readTopic(topic: string, count: number, timeoutMs = 20_000) {
-  const consumer = kafkaClient().consumer({ groupId: `e2e-reader-${Date.now()}-${Math.random()}` });
+/**
+ * Reads every record of a topic from the start until `count` have arrived: on the shared broker, or
+ * on a stack's (as its admin, on a SASL broker).
+ */
+export async function readTopic(topic: string, count: number, timeoutMs = 20_000, stack?: Stack) {
+  const client = stack ? stack.kafka() : kafkaClient();
+  // In the stack's namespace, so that its group goes with it.
+  const group = `${stack?.namespace ?? ''}e2e-reader-${Date.now()}-${Math.random()}`;
+  const consumer = client.consumer({ groupId: group });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const records: { key: string; value: unknown; headers: Record<string, string> }[] = [];

@@ -71,6 +71,8 @@ export interface KafkaBusMessage extends BusMessage {
 export interface KafkaBus extends Bus {
   /** Creates the topics that do not exist yet, with their partitions and configuration. */
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
+  /** The topics that exist, of those this client may see (with ACLs: DESCRIBE). */
+  listTopics(): Promise<string[]>;
 }
 
 /**
@@ -206,9 +208,11 @@ function lazily<T extends { connect(): Promise<void> }>(create: () => T) {
  * - publish: one producer for the bus, acks from all in-sync replicas, one request in flight per
  *   broker so a retry cannot reorder records; it resolves once the broker acknowledged. Values are
  *   JSON. No Kafka transactions: delivery is at least once and consumers dedupe.
- * - consume: one kafkajs consumer per call, in its group, starting at the earliest offset when the
- *   group is new. Each batch goes to onMessages; its offset is committed only after onMessages
- *   resolved. If onMessages throws, the consumer stops without committing and onError is called once.
+ * - consume: one kafkajs consumer per call, in its group, on its topics (the first and
+ *   `alsoTopics`, which must exist), starting at the earliest offset of each partition the group
+ *   has not committed. Each batch (one partition of one topic) goes to onMessages with its topic;
+ *   its offset is committed only after onMessages resolved. If onMessages throws, the consumer
+ *   stops without committing and onError is called once.
  */
 export function getKafkaBus(options: KafkaBusOptions): KafkaBus {
   const config: KafkaConfig = {
@@ -261,6 +265,14 @@ export function getKafkaBus(options: KafkaBusOptions): KafkaBus {
       } catch (error) {
         // Another process may have created some of them in between: that is fine.
         const errors = (error as { errors?: { type?: string }[] }).errors;
+        // With ACLs, a topic this principal may not even DESCRIBE is missing from its list, and it
+        // may not create it: the admin creates the topics beforehand (docs/topics.md, "Access control").
+        if (errors?.some((e) => e.type === 'TOPIC_AUTHORIZATION_FAILED'))
+          throw new Error(
+            `not authorized to create the missing topics ${missing.map((s) => s.topic).join(', ')}: ` +
+              'with ACLs the admin creates the topics first, and this user needs DESCRIBE on each (docs/topics.md)',
+            { cause: error },
+          );
         if (!errors?.length || errors.some((e) => e.type !== 'TOPIC_ALREADY_EXISTS')) throw error;
       }
     }
@@ -299,6 +311,7 @@ export function getKafkaBus(options: KafkaBusOptions): KafkaBus {
   const consume = async (topic: string, consumeOptions: ConsumeOptions): Promise<Consumer> => {
     if (closed) throw new Error('the bus is closed');
     const { groupId, onMessages, onError } = consumeOptions;
+    const subscribed = [...new Set([topic, ...(consumeOptions.alsoTopics ?? [])])];
     const kafkaConsumer: KafkaConsumer = kafka.consumer({
       groupId,
       allowAutoTopicCreation: false,
@@ -343,7 +356,7 @@ export function getKafkaBus(options: KafkaBusOptions): KafkaBus {
       // A slow handler must not lose the group: keep heartbeating while it works.
       const beat = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
       try {
-        await onMessages(messages);
+        await onMessages(messages, { topic: batch.topic });
       } catch (error) {
         // Nothing of this batch is resolved nor committed: the group will get it again.
         pause();
@@ -368,7 +381,9 @@ export function getKafkaBus(options: KafkaBusOptions): KafkaBus {
     consumers.add(consumer);
     try {
       await kafkaConsumer.connect();
-      await kafkaConsumer.subscribe({ topics: [topic], fromBeginning: true });
+      // A fixed list (kafkajs resolves a subscription when the consumer starts): to read another,
+      // the caller closes this consumer and consumes again in the same group.
+      await kafkaConsumer.subscribe({ topics: subscribed, fromBeginning: true });
       await kafkaConsumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -384,6 +399,7 @@ export function getKafkaBus(options: KafkaBusOptions): KafkaBus {
 
   return {
     ensureTopics,
+    listTopics: async () => (await admin.get()).listTopics(),
     publish,
     consume,
     close: async () => {

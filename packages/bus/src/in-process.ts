@@ -1,6 +1,7 @@
 import type { Bus, BusMessage, ConsumeOptions, Consumer } from './port.ts';
 
 interface Topic {
+  readonly name: string;
   readonly messages: BusMessage[];
   /** Offset of messages[0]: older messages, consumed by every group, have been dropped. */
   base: number;
@@ -11,6 +12,20 @@ interface Topic {
 
 /** Messages kept after every group has consumed them, for a group that joins late. */
 const RETAINED = 10_000;
+
+/**
+ * A published message as consumers get it: where it came from is readable but not enumerable, so
+ * that it compares, spreads and serializes like the one that was published (as Kafka's do).
+ */
+const stored = (m: BusMessage, topic: string, offset: number): BusMessage => {
+  const message = { key: m.key, value: m.value, headers: m.headers };
+  Object.defineProperties(message, {
+    topic: { value: topic, enumerable: false },
+    partition: { value: 0, enumerable: false },
+    offset: { value: String(offset), enumerable: false },
+  });
+  return message;
+};
 
 /**
  * The bus of the all-in-one server: topics live in memory and a new consumer group starts at the
@@ -24,50 +39,63 @@ export function getInProcessBus(): Bus {
   const topic = (name: string): Topic => {
     let t = topics.get(name);
     if (!t) {
-      t = { messages: [], base: 0, offsets: new Map(), wakers: new Set() };
+      t = { name, messages: [], base: 0, offsets: new Map(), wakers: new Set() };
       topics.set(name, t);
     }
     return t;
   };
 
   const consume = async (name: string, options: ConsumeOptions): Promise<Consumer> => {
-    const t = topic(name);
+    // One loop over every topic of the consumer: one batch at a time, each from one topic.
+    const read = [...new Set([name, ...(options.alsoTopics ?? [])])].map(topic);
     let open = true;
     let wake: (() => void) | undefined;
-    const waker = () => wake?.();
-    t.wakers.add(waker);
+    /** Set by every publish to one of the topics: a pass that began before it looks again. */
+    let published = false;
+    const waker = () => {
+      published = true;
+      wake?.();
+    };
+    for (const t of read) t.wakers.add(waker);
+
+    /** Delivers what `t` holds for the group; false if it held nothing, or the consumer stopped. */
+    const deliver = async (t: Topic): Promise<boolean> => {
+      const from = Math.max(t.offsets.get(options.groupId) ?? 0, t.base);
+      if (from >= t.base + t.messages.length) return false;
+      const batch = t.messages.slice(from - t.base);
+      try {
+        await options.onMessages(batch, { topic: t.name });
+      } catch (error) {
+        open = false;
+        options.onError?.(error);
+        return false;
+      }
+      t.offsets.set(options.groupId, from + batch.length);
+      const drop = Math.min(...t.offsets.values()) - t.base - RETAINED;
+      if (drop > 0) {
+        t.messages.splice(0, drop);
+        t.base += drop;
+      }
+      return true;
+    };
 
     const loop = (async () => {
       while (open) {
-        const from = Math.max(t.offsets.get(options.groupId) ?? 0, t.base);
-        if (from >= t.base + t.messages.length) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-          wake = undefined;
-          continue;
-        }
-        const batch = t.messages.slice(from - t.base);
-        try {
-          await options.onMessages(batch);
-        } catch (error) {
-          open = false;
-          options.onError?.(error);
-          break;
-        }
-        t.offsets.set(options.groupId, from + batch.length);
-        const drop = Math.min(...t.offsets.values()) - t.base - RETAINED;
-        if (drop > 0) {
-          t.messages.splice(0, drop);
-          t.base += drop;
-        }
+        published = false;
+        let delivered = false;
+        for (const t of read) if (open && (await deliver(t))) delivered = true;
+        if (delivered || published || !open) continue;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
       }
     })();
 
     const consumer: Consumer = {
       close: async () => {
         open = false;
-        t.wakers.delete(waker);
+        for (const t of read) t.wakers.delete(waker);
         wake?.();
         await loop;
         consumers.delete(consumer);
@@ -80,7 +108,9 @@ export function getInProcessBus(): Bus {
   return {
     publish: async (name, messages) => {
       const t = topic(name);
-      t.messages.push(...messages);
+      const next = t.base + t.messages.length;
+      for (let i = 0; i < messages.length; i++)
+        t.messages.push(stored(messages[i] as BusMessage, name, next + i));
       for (const w of t.wakers) w();
     },
     consume,

@@ -1,2 +1,3 @@
+export * from './commands-topics.ts';
 export * from './in-process.ts';
 export * from './port.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PrincipalId, RoleSchema } from './access.ts';
 import { CalendarDate, Identifier } from './ids.ts';
 import { Direction, Measure, MethodologyIndicatorInput, UnitLevel } from './model.ts';
 import { Amount, LIMITS } from './numbers.ts';
@@ -83,6 +84,37 @@ export const RetractSubmission = z.strictObject({
   reason: Text,
 });
 
+export const RegisterPrincipal = z.strictObject({
+  id: PrincipalId,
+  name: Name,
+  /** The OIDC identity whose access tokens act as this principal: the issuer and the token's sub (or client_id). */
+  oidc: z
+    .strictObject({ issuer: z.url({ protocol: /^https?$/ }), subject: z.string().min(1).max(255) })
+    .optional(),
+});
+
+export const GiveGrant = z.strictObject({
+  principalId: PrincipalId,
+  role: RoleSchema,
+  unitId: Identifier.optional(),
+  validFrom: CalendarDate.optional(),
+  validTo: CalendarDate.optional(),
+  reason: Text.optional(),
+});
+
+export const RevokeGrant = z.strictObject({ grantId: z.uuid(), reason: Text.optional() });
+
+const KeyId = z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 lowercase hex digits');
+
+/** Records that the ledger issued a key (its secret is made and kept at the edge, never here). */
+export const IssueApiKey = z.strictObject({
+  keyId: KeyId,
+  principalId: PrincipalId,
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
+});
+
+export const RevokeApiKey = z.strictObject({ keyId: KeyId, reason: Text.optional() });
+
 export const COMMANDS = {
   unit: RegisterUnit,
   'unit-revision': ReviseUnit,
@@ -92,6 +124,11 @@ export const COMMANDS = {
   submission: SubmitValue,
   correction: CorrectValue,
   retraction: RetractSubmission,
+  principal: RegisterPrincipal,
+  grant: GiveGrant,
+  'grant-revocation': RevokeGrant,
+  'api-key': IssueApiKey,
+  'api-key-revocation': RevokeApiKey,
 } as const;
 
 export type CommandType = keyof typeof COMMANDS;

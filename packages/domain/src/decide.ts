@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { COMMANDS, Command } from './commands.ts';
+import { giveGrant, issueApiKey, registerPrincipal, revokeApiKey, revokeGrant } from './decide-access.ts';
 import { conflict, invalid, Rejection, unknownReference } from './errors.ts';
 import type { LedgerEventBody } from './events.ts';
 import { unitExistedDuring } from './facts.ts';
@@ -18,6 +19,8 @@ export interface Decision {
   readonly event: LedgerEventBody;
   /** Set when the decision creates a submission. */
   readonly submissionId?: string;
+  /** Set when the decision gives a grant (the id its revocation names). */
+  readonly grantId?: string;
 }
 
 export interface DecideContext {
@@ -30,6 +33,8 @@ export interface DecideContext {
    * recordedAt's, or the clock's. A unit registered without validFrom exists from this day.
    */
   readonly today: string;
+  /** The principal acting: access commands record it as who granted, issued or revoked. */
+  readonly actor?: string;
 }
 
 type Body<T extends keyof typeof COMMANDS> = z.infer<(typeof COMMANDS)[T]>;
@@ -53,6 +58,16 @@ export function decide(command: Command, state: WriteState, ctx: DecideContext):
       return correctValue(command.body, state, ctx);
     case 'retraction':
       return retractSubmission(command.body, state, ctx);
+    case 'principal':
+      return registerPrincipal(command.body, state);
+    case 'grant':
+      return giveGrant(command.body, state, ctx);
+    case 'grant-revocation':
+      return revokeGrant(command.body, state, ctx);
+    case 'api-key':
+      return issueApiKey(command.body, state, ctx);
+    case 'api-key-revocation':
+      return revokeApiKey(command.body, state, ctx);
   }
 }
 

@@ -9,7 +9,9 @@ export interface FieldError {
  * conflict — the ledger's state forbids it now (duplicate, stale revision, time going backwards);
  * unknown-reference — the input names a unit, indicator, methodology or submission the ledger lacks;
  * key-reused — an idempotency key came back with a different request: use a new key;
- * unavailable — the ledger cannot answer yet (a projection catching up): try again later.
+ * unavailable — the ledger cannot answer yet (a projection catching up): try again later;
+ * unauthenticated — no credential, or one the ledger does not take: present a valid one;
+ * forbidden — the principal holds no grant for this: ask an access admin.
  * Only the edge maps a kind to a protocol's code (HTTP: packages/http/src/problem.ts).
  */
 export type RejectionKind =
@@ -18,7 +20,9 @@ export type RejectionKind =
   | 'conflict'
   | 'unknown-reference'
   | 'key-reused'
-  | 'unavailable';
+  | 'unavailable'
+  | 'unauthenticated'
+  | 'forbidden';
 
 export class Rejection extends Error {
   readonly kind: RejectionKind;

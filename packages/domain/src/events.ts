@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PrincipalId, RoleSchema } from './access.ts';
 import { CalendarDate, Identifier } from './ids.ts';
 import { Direction, Measure, MethodologyIndicator, UnitFields } from './model.ts';
 import { FiniteNumber } from './numbers.ts';
@@ -147,6 +148,67 @@ export const ScoreComputed = event(
  */
 export const LedgerSealed = event('ledger.ledger-sealed.v1', 1, z.object({ reason: Text.nullable() }));
 
+/** A principal: who may act on the ledger, once granted (access.ts). Recorded on `principal:<id>`. */
+export const PrincipalRegistered = event(
+  'ledger.principal-registered.v1',
+  1,
+  z.object({
+    principalId: PrincipalId,
+    name: Name,
+    /** The OIDC identity (issuer and subject or client_id) whose access tokens act as this principal. */
+    oidc: z.object({ issuer: z.string().min(1), subject: z.string().min(1) }).nullable(),
+  }),
+);
+
+export const GrantGiven = event(
+  'ledger.grant-given.v1',
+  1,
+  z.object({
+    grantId: z.uuid(),
+    principalId: PrincipalId,
+    role: RoleSchema,
+    unitId: Identifier.nullable(),
+    validFrom: CalendarDate.nullable(),
+    validTo: CalendarDate.nullable(),
+    grantedBy: z.string().min(1),
+    reason: Text.nullable(),
+  }),
+);
+
+export const GrantRevoked = event(
+  'ledger.grant-revoked.v1',
+  1,
+  z.object({
+    grantId: z.uuid(),
+    principalId: PrincipalId,
+    revokedBy: z.string().min(1),
+    reason: Text.nullable(),
+  }),
+);
+
+/** An API key was issued: its id and expiry. Its secret's digest is kept outside the log (packages/access). */
+export const ApiKeyIssued = event(
+  'ledger.api-key-issued.v1',
+  1,
+  z.object({
+    keyId: z.string().regex(/^[0-9a-f]{16}$/),
+    principalId: PrincipalId,
+    expiresAt: z.iso.datetime({ offset: true }).nullable(),
+    issuedBy: z.string().min(1),
+  }),
+);
+
+export const ApiKeyRevoked = event(
+  'ledger.api-key-revoked.v1',
+  1,
+  z.object({
+    keyId: z.string().regex(/^[0-9a-f]{16}$/),
+    principalId: PrincipalId,
+    revokedBy: z.string().min(1),
+    reason: Text.nullable(),
+  }),
+);
+
 export const LEDGER_EVENTS = [
   UnitRegistered,
   UnitRevised,
@@ -159,6 +221,11 @@ export const LEDGER_EVENTS = [
   SubmissionRetracted,
   ScoreComputed,
   LedgerSealed,
+  PrincipalRegistered,
+  GrantGiven,
+  GrantRevoked,
+  ApiKeyIssued,
+  ApiKeyRevoked,
 ] as const;
 
 type Def = (typeof LEDGER_EVENTS)[number];

@@ -1,3 +1,6 @@
+export * from './access.ts';
+export * from './access-view.ts';
+export * from './authorize.ts';
 export * from './bookkeeping.ts';
 export * from './column.ts';
 export * from './commands.ts';

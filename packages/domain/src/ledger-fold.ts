@@ -1,3 +1,4 @@
+import { type AccessEvent, evolvePrincipal } from './access.ts';
 import type { RecordedEvent } from './envelope.ts';
 import { isLedgerEventType, parseEventBody } from './events.ts';
 import type { EventRef, Value } from './facts.ts';
@@ -8,6 +9,7 @@ import {
   type FactVersion,
   type LedgerIndex,
   type LedgerRecordedEvent,
+  principalOf,
   valueDetailsAt,
 } from './ledger-index.ts';
 import { restoreVersion } from './ledger-restore.ts';
@@ -207,6 +209,16 @@ function applyFact(index: LedgerIndex, e: LedgerRecordedEvent, onVersion: OnVers
     case 'ledger.ledger-sealed.v1':
       put(index, 'seals', 'ledger', at, { reason: e.data.reason, event: refOf(e) }, onVersion);
       return;
+    case 'ledger.principal-registered.v1':
+    case 'ledger.grant-given.v1':
+    case 'ledger.grant-revoked.v1':
+    case 'ledger.api-key-issued.v1':
+    case 'ledger.api-key-revoked.v1': {
+      const { principalId } = e.data;
+      const next = evolvePrincipal(principalOf(index, principalId), e as AccessEvent);
+      put(index, 'principals', principalId, at, next, onVersion);
+      return;
+    }
     default:
       return;
   }

@@ -1,3 +1,4 @@
+import type { PrincipalState } from './access.ts';
 import { type AppendOnlyColumn, createRunColumn } from './column.ts';
 import type { RecordedEvent } from './envelope.ts';
 import type { LedgerEventBody } from './events.ts';
@@ -62,9 +63,21 @@ export interface LedgerIndex {
   readonly generalTargets: Map<string, Map<Period, History<Target>>>;
   /** Every unit that has ever had a parent, by parent (derived from `units`): rankings under a parent start here. */
   readonly unitsByParent: Map<string, Set<string>>;
+  /** Every version of every principal, with its grants and keys (access.ts). */
+  readonly principals: Map<string, History<PrincipalState>>;
+  /** The principal of each API key and of each bound OIDC identity (derived from `principals`). */
+  readonly keyOwners: Map<string, string>;
+  readonly identities: Map<string, string>;
 }
 
-export type FactKind = 'units' | 'indicators' | 'methodologies' | 'targets' | 'seals' | 'values';
+export type FactKind =
+  | 'units'
+  | 'indicators'
+  | 'methodologies'
+  | 'targets'
+  | 'seals'
+  | 'values'
+  | 'principals';
 
 /** One version of one fact, as a projection stores it. */
 export interface FactVersion {
@@ -89,7 +102,14 @@ export const createLedgerIndex = (valueDetails: ValueDetails = inMemoryValueDeta
   unitsByParent: new Map(),
   unitTargetIndicators: new Set(),
   generalTargets: new Map(),
+  principals: new Map(),
+  keyOwners: new Map(),
+  identities: new Map(),
 });
+
+/** A principal as the index has it now (its latest version). */
+export const principalOf = (index: LedgerIndex, principalId: string): PrincipalState | undefined =>
+  index.principals.get(principalId)?.at(-1)?.value;
 
 /** The value in force at `position`, with the submission and corrections behind it. */
 export function valueDetailsAt(index: LedgerIndex, inForce: ValueInForce | undefined): Value | undefined {

@@ -3,6 +3,7 @@
  * log entries, each in log order, without folding the log again. The fold records every version
  * through `restoreVersion` as well, so an index restored from its versions is the index folded.
  */
+import { identityKey, type PrincipalState } from './access.ts';
 import type { Target, Unit, Value } from './facts.ts';
 import { type History, record } from './history.ts';
 import { valueKeyParts } from './keys.ts';
@@ -22,6 +23,11 @@ export function restoreVersion(index: LedgerIndex, version: FactVersion): void {
     index.unitTargetIndicators.add((value as Target).indicator);
   if (kind === 'units')
     for (const { parentId } of (value as Unit).names) if (parentId) addTo(index.unitsByParent, parentId, key);
+  if (kind === 'principals') {
+    const principal = value as PrincipalState;
+    if (principal.oidc) index.identities.set(identityKey(principal.oidc), key);
+    for (const k of principal.keys) index.keyOwners.set(k.keyId, key);
+  }
   record(map, key, position, value);
   if (kind === 'targets' && (value as Target).unitId === null) {
     const { indicator, period } = value as Target;

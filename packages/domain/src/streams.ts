@@ -18,6 +18,8 @@ export const streams = {
    * first, 67 k with the unit first: docs/benchmarks.md).
    */
   value: (unitId: string, indicator: string, period: Period) => `value:${period}:${unitId}:${indicator}`,
+  /** A principal, its grants and its keys (access.ts). Principal ids hold a ':' themselves (`svc:…`). */
+  principal: (principalId: string) => `principal:${principalId}`,
   /** The scores of one unit under one methodology for one period, as the scoring service computed them. */
   score: (methodologyId: string, period: Period, unitId: string) =>
     `score:${methodologyId}:${period}:${unitId}`,
@@ -65,6 +67,7 @@ const DECIDED = new Set<string>([
     'methodology',
     'target',
     'value',
+    'principal',
   ] as const satisfies readonly (keyof typeof streams)[]),
   categoryOf(bookkeepingStreams.seal),
 ]);

@@ -13,7 +13,9 @@ import { revisionOf, type WriteState } from './write-state.ts';
  * in the log, recorded with that write. Once it is sealed, a requested recordedAt is refused and
  * every write is recorded at the clock: an answer "as of" an instant already served can no longer
  * change. The ledger's own derived events (scores, signed checkpoints) are recorded at the instant of
- * their input and neither need nor break the seal; nor will the access events of principals and grants.
+ * their input and neither need nor break the seal. So are the access events of principals, grants
+ * and keys while the ledger is open: they are recorded at the latest recordedAt in the log, so that
+ * registering the importers of a history does not seal the ledger before the history is imported.
  */
 export const isSealed = (state: WriteState): boolean => revisionOf(state, bookkeepingStreams.seal) >= 0;
 
@@ -22,7 +24,18 @@ export interface TimeRequest {
   readonly recordedAt: string | undefined;
   /** Set when the write is an explicit seal, with its reason. */
   readonly seal?: { readonly reason: string | null };
+  /** Set when the write holds access commands only (principals, grants, keys). */
+  readonly access?: boolean;
 }
+
+/** The commands that manage access: recorded without sealing an open ledger. */
+export const ACCESS_COMMAND_TYPES: ReadonlySet<string> = new Set([
+  'principal',
+  'grant',
+  'grant-revocation',
+  'api-key',
+  'api-key-revocation',
+]);
 
 export const FIRST_CLOCK_WRITE = 'sealed by the first write recorded at the ledger’s clock';
 
@@ -36,6 +49,7 @@ export function decideTime(state: WriteState, request: TimeRequest): Decision | 
     );
   if (sealed && request.seal) throw conflict('', 'the ledger is already sealed');
   if (sealed || (request.recordedAt !== undefined && !request.seal)) return undefined;
+  if (request.access && !request.seal) return undefined;
   return {
     streamId: bookkeepingStreams.seal,
     expectedRevision: -1,

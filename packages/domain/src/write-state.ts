@@ -1,3 +1,4 @@
+import { type AccessEvent, evolvePrincipal, identityKey, type PrincipalState } from './access.ts';
 import type { LedgerEventBody } from './events.ts';
 import type { Indicator, Methodology } from './facts.ts';
 import { valueKey, valueKeyParts } from './keys.ts';
@@ -19,6 +20,12 @@ export interface WriteState {
   readonly submissions: MapLike<string, CurrentSubmission>;
   /** The active (not retracted) submission of each value key. */
   readonly active: MapLike<string, string>;
+  /** Each principal with its grants and keys (access.ts); listable, for the topics named after them. */
+  readonly principals: ListableMap<string, PrincipalState>;
+  /** The principal of each grant, of each API key, and of each bound OIDC identity (identityKey). */
+  readonly grantOwners: MapLike<string, string>;
+  readonly keyOwners: MapLike<string, string>;
+  readonly identities: MapLike<string, string>;
 }
 
 export interface CurrentUnit {
@@ -46,12 +53,23 @@ export interface MapLike<K, V> {
   set(key: K, value: V): unknown;
 }
 
+/** A MapLike whose keys can be listed. */
+export interface ListableMap<K, V> extends MapLike<K, V> {
+  keys(): IterableIterator<K>;
+}
+
 /** A map that reads through to a base and keeps its own writes. */
 class OverlayMap<K, V> implements MapLike<K, V> {
   readonly #own = new Map<K, V>();
   readonly #base: MapLike<K, V>;
   constructor(base: MapLike<K, V>) {
     this.#base = base;
+  }
+  /** The base's keys and then its own new ones (a base that cannot list them lists none). */
+  *keys(): IterableIterator<K> {
+    const base = this.#base as Partial<ListableMap<K, V>>;
+    for (const key of base.keys?.() ?? []) yield key;
+    for (const key of this.#own.keys()) if (!this.#base.has(key)) yield key;
   }
   get(key: K) {
     return this.#own.has(key) ? this.#own.get(key) : this.#base.get(key);
@@ -78,6 +96,10 @@ export function createWriteState(): WriteState {
     methodologies: new Map(),
     submissions: submissionsIn(cells),
     active: activeSubmissions(cells),
+    principals: new Map(),
+    grantOwners: new Map(),
+    keyOwners: new Map(),
+    identities: new Map(),
   };
 }
 
@@ -164,6 +186,10 @@ export const forkWriteState = (base: WriteState): WriteState => ({
   methodologies: new OverlayMap(base.methodologies),
   submissions: new OverlayMap(base.submissions),
   active: new OverlayMap(base.active),
+  principals: new OverlayMap(base.principals),
+  grantOwners: new OverlayMap(base.grantOwners),
+  keyOwners: new OverlayMap(base.keyOwners),
+  identities: new OverlayMap(base.identities),
 });
 
 /** The revision of a stream's last event, or -1 when the stream has none. */
@@ -220,6 +246,20 @@ export function evolveWriteState(
       state.submissions.set(prev.submissionId, { ...prev, retracted: true });
       const key = valueKey(prev.unitId, prev.indicator, prev.period);
       if (state.active.get(key) === prev.submissionId) state.active.set(key, '');
+      return;
+    }
+    case 'ledger.principal-registered.v1':
+    case 'ledger.grant-given.v1':
+    case 'ledger.grant-revoked.v1':
+    case 'ledger.api-key-issued.v1':
+    case 'ledger.api-key-revoked.v1': {
+      const { principalId } = e.data;
+      const next = evolvePrincipal(state.principals.get(principalId), e as AccessEvent);
+      state.principals.set(principalId, next);
+      if (e.type === 'ledger.principal-registered.v1' && e.data.oidc)
+        state.identities.set(identityKey(e.data.oidc), principalId);
+      if (e.type === 'ledger.grant-given.v1') state.grantOwners.set(e.data.grantId, principalId);
+      if (e.type === 'ledger.api-key-issued.v1') state.keyOwners.set(e.data.keyId, principalId);
       return;
     }
     default:

@@ -12,6 +12,10 @@ const inMaps = (): WriteState => ({
   methodologies: new Map(),
   submissions: new Map(),
   active: new Map(),
+  principals: new Map(),
+  grantOwners: new Map(),
+  keyOwners: new Map(),
+  identities: new Map(),
 });
 
 const UNITS = ['747', '748', 'xa-phuoc-hoa'];

@@ -49,15 +49,23 @@ export function prepareDatabase(db: DatabaseSync, path: string, synchronous: 'FU
 }
 
 function createSchema(db: DatabaseSync, path: string): void {
-  if (userVersion(db) === SCHEMA_VERSION) return;
+  migrate(db, `${path} (event store)`, SCHEMA_V1, SCHEMA_VERSION);
+}
+
+/**
+ * Creates a file's schema under the write lock if it is new, or checks that it is the version this
+ * code knows (`PRAGMA user_version`). `what` names the file in the error.
+ */
+export function migrate(db: DatabaseSync, what: string, schema: string, version: number): void {
+  if (userVersion(db) === version) return;
   db.exec('BEGIN IMMEDIATE');
   try {
-    const version = userVersion(db);
-    if (version === 0) {
-      db.exec(SCHEMA_V1);
-      db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
-    } else if (version !== SCHEMA_VERSION) {
-      throw new Error(`${path} has event-store schema version ${version}; this code knows ${SCHEMA_VERSION}`);
+    const found = userVersion(db);
+    if (found === 0) {
+      db.exec(schema);
+      db.exec(`PRAGMA user_version = ${version}`);
+    } else if (found !== version) {
+      throw new Error(`${what} has schema version ${found}; this code knows ${version}`);
     }
     db.exec('COMMIT');
   } catch (error) {
@@ -75,7 +83,7 @@ const SQLITE_BUSY = 5;
 const SQLITE_LOCKED = 6;
 
 /** Runs a one-off setup step, retrying for up to 5 s while another connection holds the lock. */
-function retryWhileBusy<T>(step: () => T): T {
+export function retryWhileBusy<T>(step: () => T): T {
   const deadline = Date.now() + 5_000;
   for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
     try {

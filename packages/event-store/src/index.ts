@@ -1,3 +1,4 @@
+export * from './credentials.ts';
 export * from './errors.ts';
 export * from './in-log.ts';
 export * from './pages.ts';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { invalid, tooDeep } from '@ledger/domain';
+import { type AuthMethod, invalid, tooDeep } from '@ledger/domain';
 import express, { type Express as App, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from './logger.ts';
@@ -12,6 +12,8 @@ declare global {
       requestId: string;
       /** X-Correlation-Id, given or else the request id; carried into every event written. */
       correlationId: string;
+      /** The principal the request's credential authenticates, if it presented a valid one. */
+      principal?: { readonly id: string; readonly auth: AuthMethod };
     }
   }
 }
@@ -43,7 +45,7 @@ export function createHttpApp(logger: Logger): App {
       genReqId: (req) => (req as express.Request).requestId,
       customProps: (req) => ({ correlationId: (req as express.Request).correlationId }),
       serializers: {
-        req: (req) => ({ id: req.id, method: req.method, url: req.url, actor: req.headers?.['x-actor'] }),
+        req: (req) => ({ id: req.id, method: req.method, url: req.url }),
         res: (res) => ({ statusCode: res.statusCode }),
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },

@@ -17,6 +17,8 @@ export const PROBLEM_TYPE_BASE = 'https://indicator-ledger.example/problems/';
 
 const TITLES: Record<number, string> = {
   400: 'Invalid request',
+  401: 'Unauthenticated',
+  403: 'Forbidden',
   404: 'Not found',
   409: 'Conflict',
   413: 'Request too large',
@@ -35,6 +37,8 @@ const STATUS_OF: Record<RejectionKind, number> = {
   // The IETF Idempotency-Key draft answers a key reused for another request with 422.
   'key-reused': 422,
   unavailable: 503,
+  unauthenticated: 401,
+  forbidden: 403,
 };
 
 export const problem = (status: number, detail: string, extra: Partial<Problem> = {}): Problem => ({
@@ -86,9 +90,25 @@ export function toProblem(error: unknown): Problem {
   return problem(500, 'The ledger could not handle this request; see the server log for the request id.');
 }
 
+/** The realm of the ledger's Bearer challenges (RFC 6750). */
+export const REALM = 'indicator-ledger';
+
 export const problemHandler: ErrorRequestHandler = (error, req, res, _next) => {
   const p = toProblem(error);
   if (p.status >= 500) req.log?.error({ err: error }, 'request failed');
+  else if (p.status === 401 || p.status === 403)
+    // Never the credential: only who it was, if anyone, and what was refused.
+    req.log?.warn(
+      { principal: req.principal?.id, problem: { status: p.status, detail: p.detail } },
+      'access denied',
+    );
   else req.log?.info({ problem: { status: p.status, detail: p.detail } }, 'request refused');
+  if (p.status === 401)
+    res.setHeader(
+      'WWW-Authenticate',
+      req.get('authorization') ? `Bearer realm="${REALM}", error="invalid_token"` : `Bearer realm="${REALM}"`,
+    );
+  if (p.status === 403)
+    res.setHeader('WWW-Authenticate', `Bearer realm="${REALM}", error="insufficient_scope"`);
   sendProblem(res, { ...p, instance: req.originalUrl });
 };

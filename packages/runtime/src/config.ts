@@ -1,3 +1,4 @@
+import { PrincipalId } from '@ledger/domain';
 import { z } from 'zod';
 
 /** An on/off setting. */
@@ -15,6 +16,55 @@ export const ProcessSettings = {
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };
+
+/**
+ * Who may call the ledger (docs/access.md). With LEDGER_AUTH on (the default), every write and ops
+ * action needs a credential: an API key the ledger issued (its digest in LEDGER_CREDENTIALS,
+ * keyed with the secret in LEDGER_KEY_SECRET_FILE) or an OIDC access token of LEDGER_OIDC_ISSUER
+ * for LEDGER_OIDC_AUDIENCE.
+ */
+export const AccessSettings = {
+  /** off: development only; every request acts as svc:development, recorded with auth method none. */
+  LEDGER_AUTH: Switch.default(true),
+  /** authenticated: reads need a credential too. */
+  LEDGER_READS: z
+    .enum(['public', 'authenticated'], { message: 'must be public or authenticated' })
+    .default('public'),
+  LEDGER_OIDC_ISSUER: z
+    .url({ protocol: /^https?$/, message: 'must be the issuer URL, https://…' })
+    .optional(),
+  LEDGER_OIDC_AUDIENCE: z.string().min(1).optional(),
+  /** The SQLite file of API-key digests (never in the log). */
+  LEDGER_CREDENTIALS: z.string().min(1, 'must be a file path').optional(),
+  /** The 32-byte secret API-key digests are keyed with (created 0600 if missing). */
+  LEDGER_KEY_SECRET_FILE: z.string().min(1, 'must be a file path').optional(),
+};
+
+/** The checks AccessSettings need across variables; `credentialsRequired`: a split service must have a way in. */
+export function checkAccess(
+  c: {
+    LEDGER_AUTH: boolean;
+    LEDGER_OIDC_ISSUER?: string;
+    LEDGER_OIDC_AUDIENCE?: string;
+    LEDGER_CREDENTIALS?: string;
+  },
+  ctx: z.RefinementCtx,
+  credentialsRequired: boolean,
+): void {
+  if (c.LEDGER_OIDC_ISSUER && !c.LEDGER_OIDC_AUDIENCE)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['LEDGER_OIDC_AUDIENCE'],
+      message: 'is required with LEDGER_OIDC_ISSUER',
+    });
+  if (credentialsRequired && c.LEDGER_AUTH && !c.LEDGER_OIDC_ISSUER && !c.LEDGER_CREDENTIALS)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['LEDGER_CREDENTIALS'],
+      message:
+        'is required (or LEDGER_OIDC_ISSUER): a service must know how to authenticate its callers; LEDGER_AUTH=off is for development only',
+    });
+}
 
 /** The transparency log's settings, read by every deployment that serves it. */
 export const TransparencyLogSettings = {
@@ -56,6 +106,16 @@ const Brokers = z
   .transform((s) => s.split(',').map((b) => b.trim()))
   .refine((list) => list.every((b) => /^[^\s:]+:\d+$/.test(b)), 'must be host:port[,host:port…]');
 
+/**
+ * Seconds between ingestion's looks at the registered principals, for the commands topics of those
+ * registered since (`ledger.commands.v1.<principal>`, docs/topics.md). Default 5.
+ */
+const CommandsRecheck = z.coerce
+  .number({ message: 'must be a number of seconds' })
+  .min(0.1, 'must be at least 0.1 s')
+  .max(3600, 'must be at most 3600 s')
+  .default(5);
+
 /** The environment every split service reads. */
 export const ServiceConfig = z
   .object({
@@ -76,12 +136,17 @@ export const ServiceConfig = z
       .string()
       .regex(/^[A-Za-z0-9._-]*$/, 'may hold letters, digits, ".", "_" and "-"')
       .optional(),
+    /** The principal the records of ledger.commands.v1 act as: whoever the topic's ACL lets write it. */
+    LEDGER_KAFKA_COMMANDS_PRINCIPAL: PrincipalId.optional(),
+    LEDGER_KAFKA_COMMANDS_RECHECK: CommandsRecheck,
     /** Fault tests only: `service:point` makes the process kill itself there (see docs/operations.md). */
     LEDGER_CRASH_AT: z.string().optional(),
     LEDGER_CRASH_AFTER: z.coerce.number().int().min(1).default(1),
     ...TransparencyLogSettings,
+    ...AccessSettings,
   })
   .superRefine((c, ctx) => {
+    checkAccess(c, ctx, true);
     if (c.KAFKA_SASL_MECHANISM && (!c.KAFKA_SASL_USERNAME || !c.KAFKA_SASL_PASSWORD))
       for (const name of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const)
         if (!c[name])

@@ -2,6 +2,7 @@ import type { Bus } from '@ledger/bus';
 import type { Checkpoints, EventStore } from '@ledger/event-store';
 import type { LogFollower, Logger, Rebuildable } from '@ledger/http';
 import type { Router } from 'express';
+import type { AccessSource, Authenticator } from './authentication.ts';
 import type { StoreLocation } from './config.ts';
 
 /**
@@ -24,6 +25,14 @@ export interface ModuleContext {
   readonly crash: (point: string) => void;
   /** The process's own base URL, once it listens (for a child process that calls it back). */
   readonly selfUrl: () => string;
+  /** Who a credential is, and where API keys are issued; undefined with LEDGER_AUTH=off. */
+  readonly authenticator: Authenticator | undefined;
+  /** Whether reads need a credential (LEDGER_READS). */
+  readonly reads: 'public' | 'authenticated';
+  /** Who the records of the commands topic act as (LEDGER_KAFKA_COMMANDS_PRINCIPAL; ingestion). */
+  readonly commandsPrincipal?: string;
+  /** Milliseconds between ingestion's looks for principals' commands topics (LEDGER_KAFKA_COMMANDS_RECHECK). */
+  readonly commandsRecheckMs?: number;
 }
 
 export interface TransparencyLogOptions {
@@ -40,6 +49,8 @@ export interface Mounted {
   readonly projections?: readonly Rebuildable[];
   /** Followers that report how far they are (`GET /v1/ops/projections`, `/readyz`). */
   readonly workers?: readonly LogFollower[];
+  /** The principals, grants and keys as this module's state has them, for authenticating requests. */
+  readonly access?: AccessSource;
   stop(): Promise<void>;
 }
 

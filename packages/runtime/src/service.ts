@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfigError, createLogger, loadConfig, onShutdown } from '@ledger/http';
 import { openBus, openStore } from './adapters.ts';
+import { openAuthenticator } from './authentication.ts';
 import { openCheckpoints } from './checkpoints.ts';
 import { type ServiceConfig, serviceConfig } from './config.ts';
 import { crashHook } from './crash.ts';
@@ -43,6 +44,9 @@ export async function runService(
       if (shutDown) shutDown(1);
       else process.exit(1);
     });
+    const authenticator = openAuthenticator(config);
+    if (!authenticator)
+      logger.warn('LEDGER_AUTH=off: every request acts as svc:development, for development only');
     const served = await serve({
       service: name,
       port: config.PORT,
@@ -59,6 +63,12 @@ export async function runService(
           intervalSeconds: config.LEDGER_CHECKPOINT_INTERVAL,
         },
         crash: crashHook(name, config.LEDGER_CRASH_AT, config.LEDGER_CRASH_AFTER),
+        authenticator,
+        reads: config.LEDGER_READS,
+        ...(config.LEDGER_KAFKA_COMMANDS_PRINCIPAL
+          ? { commandsPrincipal: config.LEDGER_KAFKA_COMMANDS_PRINCIPAL }
+          : {}),
+        commandsRecheckMs: config.LEDGER_KAFKA_COMMANDS_RECHECK * 1000,
       },
       mount: async (ctx) => [await mount(ctx)],
     });

@@ -9,6 +9,7 @@ import {
   parseQuery,
 } from '@ledger/http';
 import type { Express } from 'express';
+import { guard } from './guard.ts';
 import { type ModuleContext, type Mounted, stopAll } from './module.ts';
 
 export interface Served {
@@ -41,9 +42,26 @@ export async function serve(options: {
   const modules = await options.mount({ ...context, selfUrl: () => url });
 
   const app = createHttpApp(logger);
+  const access = modules.find((m) => m.access)?.access;
+  // Denials are logged and counted, never appended to the log: anyone could grow it so.
+  const denials = { unauthenticated: 0, forbidden: 0 };
+  app.use((_req, res, next) => {
+    res.on('finish', () => {
+      if (res.statusCode === 401) denials.unauthenticated++;
+      if (res.statusCode === 403) denials.forbidden++;
+    });
+    next();
+  });
   app.get('/healthz', (req, res) => {
     parseQuery(NO_QUERY, req);
     res.json({ status: 'ok', ...(service ? { service } : {}) });
+  });
+  app.use(
+    guard({ authenticator: context.authenticator, reads: context.reads, access: () => access, logger }),
+  );
+  app.get('/v1/ops/denials', (req, res) => {
+    parseQuery(NO_QUERY, req);
+    res.json(denials);
   });
   for (const m of modules) for (const router of m.routers) app.use(router);
   app.use(
@@ -74,6 +92,7 @@ export async function serve(options: {
       await stopAll(modules);
       await bus.close();
       await store.close();
+      context.authenticator?.close();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { topics } from '@ledger/bus';
+import { commandsTopicSuffix, topics } from '@ledger/bus';
 import type { TopicSpec } from '@ledger/bus-kafka';
 
 const DAY_MS = 86_400_000;
@@ -36,3 +36,15 @@ export const topicSpecs = (replicationFactor: number): TopicSpec[] => [
   topic(topics.rejectedCommands, 1, 30, replicationFactor),
   topic(topics.checkpoints, 1, 3650, replicationFactor),
 ];
+
+/**
+ * A principal's own commands topic (`ledger.commands.v1.<suffix>`, see `commandsTopicOf`): one
+ * partition, keeping all of its records in the order it sent them (ingestion reads one partition
+ * at a time anyway), and the shared commands topic's retention. Created by the admin on a broker
+ * with ACLs, when the principal is registered; by ingestion where it may (docs/topics.md).
+ */
+export const principalCommandsTopicSpec = (name: string, replicationFactor: number): TopicSpec => {
+  if (commandsTopicSuffix(name) === undefined)
+    throw new Error(`${name} is not a principal's commands topic (ledger.commands.v1.<suffix>)`);
+  return topic(name, 1, 7, replicationFactor);
+};

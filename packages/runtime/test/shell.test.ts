@@ -37,6 +37,8 @@ describe('the one HTTP shell', () => {
       checkpoints: (owner) => openCheckpoints(dir, owner),
       transparencyLog: { origin: 'test/log', intervalSeconds: 0 },
       crash: () => undefined,
+      authenticator: undefined,
+      reads: 'public',
     };
   };
 

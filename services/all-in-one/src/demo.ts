@@ -1,5 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { valueKey, type WriteState } from '@ledger/domain';
+import {
+  type Command,
+  createWriteState,
+  type Role,
+  requirementsOf,
+  valueKey,
+  type WriteState,
+} from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
 import type { Logger } from '@ledger/http';
 import { createWriteModel, type Ingestion, requestHash } from '@ledger/ingestion';
@@ -33,6 +40,31 @@ function resolveSubmission(state: WriteState, command: { type: string; body: Rec
   return { type: command.type, body: { ...rest, submissionId } };
 }
 
+/** Who loads the demo, and seals the ledger after it. */
+const DEMO_LOADER = 'svc:demo';
+
+const principalOf = (actor: string) => `svc:${actor}`;
+
+const write = (
+  ingestion: Ingestion,
+  commands: readonly { type: string; body: Record<string, unknown> }[],
+  actor: string,
+  correlationId: string,
+  recordedAt: string | undefined,
+  batch?: number,
+) =>
+  ingestion.execute({
+    commands,
+    pathOf: (n) => (batch === undefined ? `commands.${n}.body` : `batches.${batch}.commands.${n}.body`),
+    ...(recordedAt ? { recordedAt } : {}),
+    requestHash: requestHash('demo', commands),
+    actor,
+    auth: { method: 'bootstrap' },
+    correlationId,
+    causationId: null,
+    submissionAddressedBy: 'body',
+  });
+
 /**
  * Loads the demo data into an empty ledger through the ingestion, batch by batch, each at its own
  * recordedAt, then seals the ledger: from then on every write is recorded at the clock.
@@ -49,25 +81,40 @@ export async function loadDemo(deps: {
   }
   const demo = DemoFile.parse(JSON.parse(await readFile(DEMO_FILE, 'utf8')));
   const model = createWriteModel(store);
+  const first = demo.batches[0]?.recordedAt;
+  // The demo's writers are principals like any other, with the grants their writes need, recorded
+  // before their first write; the loader writes for them as the ledger itself (auth bootstrap).
+  // Each writer gets the roles its writes need (every batch is an import), the loader those of the seal.
+  const roles = new Map<string, Set<Role>>([[DEMO_LOADER, new Set<Role>(['ops'])]]);
+  for (const batch of demo.batches) {
+    const held = roles.get(principalOf(batch.actor)) ?? new Set<Role>(['importer']);
+    for (const command of batch.commands)
+      for (const need of requirementsOf(command as Command, createWriteState())) held.add(need.role);
+    roles.set(principalOf(batch.actor), held);
+  }
+  const principals = [...roles].flatMap(([id, held]) => [
+    { type: 'principal', body: { id, name: id.slice('svc:'.length) } },
+    ...[...held].map((role) => ({ type: 'grant', body: { principalId: id, role, reason: 'demo data' } })),
+  ]);
+  await write(ingestion, principals, DEMO_LOADER, 'demo-principals', first);
   let loaded = 0;
   for (const [i, batch] of demo.batches.entries()) {
     await model.catchUp();
     const commands = batch.commands.map((c) => resolveSubmission(model.state, c));
-    const outcome = await ingestion.execute({
+    const outcome = await write(
+      ingestion,
       commands,
-      pathOf: (n) => `batches.${i}.commands.${n}.body`,
-      recordedAt: batch.recordedAt,
-      requestHash: requestHash('demo', commands),
-      actor: batch.actor,
-      correlationId: `demo-batch-${i}`,
-      causationId: null,
-      submissionAddressedBy: 'body',
-    });
+      principalOf(batch.actor),
+      `demo-batch-${i}`,
+      batch.recordedAt,
+      i,
+    );
     loaded += outcome.results.length;
   }
   await ingestion.seal({
     reason: 'the demo data is loaded',
-    actor: 'demo',
+    actor: DEMO_LOADER,
+    auth: { method: 'bootstrap' },
     correlationId: 'demo-seal',
     causationId: null,
   });

@@ -1,17 +1,19 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { getInProcessBus } from '@ledger/bus';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import type { Logger } from '@ledger/http';
-import { mountIngestion } from '@ledger/ingestion';
+import { bootstrapOwner, mountIngestion, OWNER } from '@ledger/ingestion';
 import { mountProjection } from '@ledger/projection';
-import { mountAll, openCheckpoints, type Served, serve } from '@ledger/runtime';
+import { mountAll, openAuthenticator, openCheckpoints, type Served, serve } from '@ledger/runtime';
 import { mountScoring } from '@ledger/scoring';
 import type { AllInOneConfig } from './config.ts';
 import { loadDemo } from './demo.ts';
 
 export interface RunningLedger extends Served {
   readonly databasePath: string;
+  /** Where the owner's API key was written at the first start (absent with LEDGER_AUTH=off). */
+  readonly adminKeyPath: string;
 }
 
 /**
@@ -20,9 +22,19 @@ export interface RunningLedger extends Served {
  */
 export async function startLedger(config: AllInOneConfig, logger: Logger): Promise<RunningLedger> {
   const dataDir = resolve(config.LEDGER_DATA_DIR);
-  await mkdir(dataDir, { recursive: true });
+  // The data directory holds the API-key digests, the server secret and the owner's key.
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
   const databasePath = join(dataDir, 'ledger.sqlite');
   const store = getSQLiteEventStore({ path: databasePath });
+  const authenticator = openAuthenticator({
+    ...config,
+    LEDGER_CREDENTIALS: config.LEDGER_CREDENTIALS ?? join(dataDir, 'credentials.sqlite'),
+    LEDGER_KEY_SECRET_FILE: config.LEDGER_KEY_SECRET_FILE ?? join(dataDir, 'key-secret'),
+  });
+  if (!authenticator)
+    logger.warn('LEDGER_AUTH=off: every request acts as svc:development, for development only');
+  const adminKeyPath = join(dataDir, 'admin.key');
   const served = await serve({
     port: config.PORT,
     host: config.HOST,
@@ -38,6 +50,8 @@ export async function startLedger(config: AllInOneConfig, logger: Logger): Promi
         intervalSeconds: config.LEDGER_CHECKPOINT_INTERVAL,
       },
       crash: () => undefined,
+      authenticator,
+      reads: config.LEDGER_READS,
     },
     mount: async (ctx) => {
       const modules = await mountAll([
@@ -46,10 +60,22 @@ export async function startLedger(config: AllInOneConfig, logger: Logger): Promi
         mountScoring(ctx, { on: 'own-thread', onAppended: store.notifyAppended }),
         mountProjection(ctx),
       ]);
-      if (config.LEDGER_DEMO) await loadDemo({ store, ingestion: modules[0].ingestion, logger });
+      const { ingestion } = modules[0];
+      if (config.LEDGER_DEMO) await loadDemo({ store, ingestion, logger });
+      const keys = authenticator?.keys;
+      if (keys) {
+        const key = await bootstrapOwner({ store, ingestion, keys });
+        if (key) {
+          await writeFile(adminKeyPath, `${key}\n`, { mode: 0o600, flag: 'wx' });
+          logger.info(
+            { principal: OWNER, keyFile: adminKeyPath },
+            'the ledger’s owner is registered; its API key is in the key file',
+          );
+        }
+      }
       return modules;
     },
   });
   logger.info({ url: served.url, databasePath }, 'indicator ledger ready');
-  return { ...served, databasePath };
+  return { ...served, databasePath, adminKeyPath };
 }

@@ -101,7 +101,7 @@ describe('HTTP API of the all-in-one ledger', () => {
     ]);
     expect(reply.body.events[1]).toMatchObject({
       recordedAt: '2024-01-22T03:00:00.000Z',
-      metadata: { actor: 'anonymous' },
+      metadata: { actor: 'svc:owner', auth: { method: 'api-key' } },
     });
   });
 

@@ -31,7 +31,7 @@ describe('auditing the demo ledger', () => {
     expect(longDien.causes[0]).toMatchObject({
       type: 'ledger.value-corrected.v1',
       recordedAt: '2024-01-22T08:30:00.000Z',
-      metadata: { actor: 'so-noi-vu-brvt' },
+      metadata: { actor: 'svc:so-noi-vu-brvt' },
       data: { indicator: 'online-dossiers', previousValue: 72.4, value: 89.9 },
     });
     // Xuyên Mộc's own inputs did not change: it moved because Long Điền passed it.
@@ -59,7 +59,7 @@ describe('auditing the demo ledger', () => {
     );
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('H. Long Điền (752): rank 6 → 5, total 89.01 → 90.91');
-    expect(run.stdout).toContain('ledger.value-corrected.v1  by so-noi-vu-brvt');
+    expect(run.stdout).toContain('ledger.value-corrected.v1  by svc:so-noi-vu-brvt');
   });
 
   it('verifies that what the server serves is what a replay of the log in another process gives', async () => {

@@ -312,7 +312,7 @@ describe('time: once the ledger is sealed, an answer as of an instant already se
       expect(sealed.body).toMatchObject({
         sealed: true,
         reason: 'Đã nhập xong dữ liệu lịch sử',
-        actor: 'anonymous',
+        actor: 'svc:owner',
       });
       const again = await other.post('/v1/ops/seal', {});
       expect(again.status).toBe(200);
@@ -338,9 +338,10 @@ describe('ledger seal', () => {
     const store = { LEDGER_STORE: `sqlite:${ledger.databasePath}` };
     const sealed = await ledgerCli(['seal', '--reason', 'Đã nhập xong', '--actor', 'so-noi-vu-brvt'], store);
     expect(sealed.code, sealed.stderr).toBe(0);
-    expect(sealed.stdout).toMatch(/^sealed at position 9, .* by so-noi-vu-brvt: Đã nhập xong/);
+    const at = /^sealed at position (\d+), .* by so-noi-vu-brvt: Đã nhập xong/.exec(sealed.stdout)?.[1];
+    expect(at, sealed.stdout).toBeDefined();
     const again = await ledgerCli(['seal'], store);
-    expect(again.stdout).toMatch(/^already sealed at position 9/);
+    expect(again.stdout).toMatch(new RegExp(`^already sealed at position ${at}\\b`));
     const importing = await ledger.post('/v1/batch', {
       recordedAt: new Date().toISOString(),
       commands: [submission('747', 'on-time', 97)],
@@ -365,7 +366,10 @@ describe('ops endpoints that must not be multiplied', () => {
     // At 50 ms, a ledger that signed its own checkpoints would have grown by ~10 in this wait.
     await new Promise((resolve) => setTimeout(resolve, 600));
     const idle = await logOf(ledger);
-    expect(idle.filter((e) => e.type === 'tlog.checkpoint-signed.v1')).toHaveLength(1);
+    const signedIdle = idle.filter((e) => e.type === 'tlog.checkpoint-signed.v1').length;
+    expect(signedIdle).toBeGreaterThanOrEqual(1);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await logOf(ledger)).toHaveLength(idle.length);
     const asked = await ledger.post('/v1/ops/log/checkpoint', {});
     expect(asked.status).toBe(200);
     expect(await logOf(ledger)).toHaveLength(idle.length);
@@ -389,7 +393,7 @@ describe('ops endpoints that must not be multiplied', () => {
       Array.from({ length: 5 }, () =>
         fetch(`${ledger.url}/v1/ops/verify-replay`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${ledger.ownerKey}` },
           body: JSON.stringify(request),
         }),
       ),

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -12,6 +12,8 @@ import { type RunningLedger, startLedger } from '../src/server.ts';
 
 export interface TestLedger extends RunningLedger {
   readonly dataDir: string;
+  /** The owner's API key (every role), which `call` sends unless told otherwise. */
+  readonly ownerKey: string | undefined;
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
   get(path: string): Promise<Reply>;
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Reply>;
@@ -47,10 +49,13 @@ export async function startTestLedger(env: Record<string, string> = {}): Promise
     config,
     createLogger('test', (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent'),
   );
+  const ownerKey = config.LEDGER_AUTH ? (await readFile(ledger.adminKeyPath, 'utf8')).trim() : undefined;
+  /** Sends as the owner unless `headers` has its own authorization ('' for none). */
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const { authorization = ownerKey ? `Bearer ${ownerKey}` : '', ...rest } = headers;
     const res = await fetch(`${ledger.url}${path}`, {
       method,
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}), ...rest },
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
     const text = await res.text();
@@ -72,6 +77,7 @@ export async function startTestLedger(env: Record<string, string> = {}): Promise
   return {
     ...ledger,
     dataDir,
+    ownerKey,
     call,
     settled,
     get: (path) => call('GET', path),

@@ -39,7 +39,9 @@ describe('the README walkthrough', () => {
       '-euo',
       'pipefail',
       '-c',
-      script.replaceAll('localhost:8080', `127.0.0.1:${ledger.port}`),
+      script
+        .replaceAll('localhost:8080', `127.0.0.1:${ledger.port}`)
+        .replaceAll('data/admin.key', ledger.adminKeyPath),
     ]);
     expect(stdout).toBe(expected);
   });

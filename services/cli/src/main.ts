@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { Label, Rejection, visible, visibleJson } from '@ledger/domain';
 import { toProblem } from '@ledger/http';
 import { display } from '@ledger/reports';
+import { ACCESS_USAGE, runAccess } from './commands/access.ts';
 import { diff } from './commands/diff.ts';
 import { rankingCsv } from './commands/export.ts';
 import { importFile } from './commands/import.ts';
@@ -31,6 +32,7 @@ const USAGE = `ledger <command> [options]   (reads LEDGER_STORE=sqlite:<path> or
   proof   --position P [--size N]  |  --from M [--to N]
           an RFC 9162 inclusion proof of the event at position P, or a consistency proof between
           tree sizes M and N, computed from the log (JSON)
+${ACCESS_USAGE}
 
 Dates: ISO-8601; a bare date is the end of that day in Asia/Ho_Chi_Minh (UTC+7).
 Exit codes: 0 done or verified; 1 verification failed or refused; 2 bad usage or input.`;
@@ -75,6 +77,8 @@ function required(values: Record<string, unknown>, ...names: string[]) {
 }
 
 async function run(argv: string[]): Promise<number> {
+  // Its own options (an --actor that defaults to the owner, --unit, --expires-at…): parsed there.
+  if (argv[0] === 'access') return runAccess(argv.slice(1), { print, printJson });
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });

@@ -19,6 +19,7 @@ export interface RecordedRef {
   readonly streamId: string;
   readonly revision: number;
   readonly submissionId?: string;
+  readonly grantId?: string;
 }
 
 export interface IdempotencyRecord {

@@ -1,3 +1,4 @@
+export * from './bootstrap.ts';
 export * from './command-consumer.ts';
 export * from './idempotency.ts';
 export * from './ingest.ts';

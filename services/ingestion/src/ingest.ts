@@ -1,8 +1,13 @@
 import {
+  ACCESS_COMMAND_TYPES,
+  type AuthMethod,
+  authorize,
+  authorizeImport,
   bookkeepingStreams,
   COMMAND_TYPES,
   COMMANDS,
   type Command,
+  checksGrants,
   type Decision,
   decide,
   decideTime,
@@ -19,6 +24,7 @@ import {
 } from '@ledger/domain';
 import {
   type AppendedEvent,
+  type AppendOptions,
   type AppendRequest,
   type EventStore,
   WrongExpectedRevision,
@@ -43,7 +49,10 @@ export interface WriteRequest {
   readonly idempotencyKey?: string;
   /** Hash of what was asked, so that a key reused for a different request is refused. */
   readonly requestHash: string;
+  /** The principal writing, recorded as the actor of each event; its grants authorise each command. */
   readonly actor: string;
+  /** How the principal was authenticated (access.ts, AuthMethod): with a credential, its grants authorise each command. */
+  readonly auth: AuthMethod;
   readonly correlationId: string;
   readonly causationId: string | null;
   readonly submissionAddressedBy: 'body' | 'path';
@@ -59,6 +68,7 @@ export interface WriteResult {
   readonly position: number;
   readonly recordedAt: string;
   readonly submissionId?: string;
+  readonly grantId?: string;
 }
 
 export interface WriteOutcome {
@@ -82,11 +92,16 @@ export interface Ingestion {
   seal(request: {
     readonly reason: string | null;
     readonly actor: string;
+    readonly auth: AuthMethod;
     readonly correlationId: string;
     readonly causationId: string | null;
   }): Promise<{ readonly recorded: boolean; readonly seal: SealRecord }>;
   /** Brings the write model level with the store; call once at start. */
   start(): Promise<void>;
+  /** The state writes are decided against, as of the last catch-up: read it, never change it. */
+  state(): WriteState;
+  /** Brings the state level with the store: what other processes recorded since. */
+  catchUp(): Promise<void>;
 }
 
 /** The key of an earlier write came with a different request (422, as the IETF Idempotency-Key draft says). */
@@ -99,6 +114,13 @@ export class IdempotencyKeyReused extends Rejection {
   }
 }
 
+/**
+ * An Idempotency-Key is the caller's: the same key from another principal is another key, so no
+ * caller is ever answered with another's write.
+ */
+const scopedKey = (request: WriteRequest): string | undefined =>
+  request.idempotencyKey === undefined ? undefined : `${request.actor}\u0000${request.idempotencyKey}`;
+
 /** How often a write is decided again after another writer got in first. */
 const MAX_ATTEMPTS = 4;
 /** The most writes recorded in one append. */
@@ -109,7 +131,12 @@ interface Write {
   readonly request: WriteRequest;
   readonly commands: readonly Command[];
   readonly recordedAt: string | undefined;
+  /** Access commands only: on an open ledger, recorded at the log's latest recordedAt (time.ts). */
+  readonly access: boolean;
 }
+
+/** Asks the store for the log's latest recordedAt (a derived instant before any is never used). */
+const AT_THE_LATEST = { derivedFrom: '1970-01-01T00:00:00.000Z' } as const;
 
 /**
  * Which writes may share an append: not an import that sets recordedAt (it applies to the whole
@@ -121,11 +148,11 @@ const admission = () => {
   let importing = false;
   const keys = new Set<string>();
   return (next: Write): boolean => {
-    if (opened && (importing || next.recordedAt !== undefined)) return false;
-    const key = next.request.idempotencyKey;
+    if (opened && (importing || next.recordedAt !== undefined || next.access)) return false;
+    const key = scopedKey(next.request);
     if (key !== undefined && keys.has(key)) return false;
     if (key !== undefined) keys.add(key);
-    importing = next.recordedAt !== undefined;
+    importing = next.recordedAt !== undefined || next.access;
     opened = true;
     return true;
   };
@@ -139,6 +166,8 @@ interface Plan {
   readonly requests: readonly AppendRequest[];
   readonly decisions: readonly Decision[];
   readonly seals: boolean;
+  /** How the store records it: at the requested recordedAt, at the log's latest, or at the clock. */
+  readonly at: AppendOptions;
 }
 
 export function createIngestion(deps: {
@@ -154,15 +183,16 @@ export function createIngestion(deps: {
   const model = createWriteModel(store);
 
   const replay = async (request: WriteRequest): Promise<WriteOutcome | undefined> => {
-    if (!request.idempotencyKey) return undefined;
+    const key = scopedKey(request);
+    if (!key) return undefined;
     // Called with the model level with the store: a key it has never seen is not there (a racing
     // writer's is refused by the append's expectation on its stream, and then found alone).
-    if (!model.keys.mayHold(idempotencyStream(request.idempotencyKey))) return undefined;
-    const record = await findIdempotencyRecord(store, request.idempotencyKey);
+    if (!model.keys.mayHold(idempotencyStream(key))) return undefined;
+    const record = await findIdempotencyRecord(store, key);
     if (!record) return undefined;
     if (record.requestHash !== request.requestHash) throw new IdempotencyKeyReused();
     const events = await readRecorded(store, record.results);
-    const results = events.map((e, i) => resultOf(e, record.results[i]?.submissionId));
+    const results = events.map((e, i) => resultOf(e, record.results[i]));
     return { results, replayed: true };
   };
 
@@ -170,17 +200,24 @@ export function createIngestion(deps: {
    * Decides the commands against a fork of `state`; only when all are accepted do their events
    * reach `state`, so a later write in the same group sees them and a refused one leaves no trace.
    */
-  const plan = ({ request, commands, recordedAt }: Write, state: WriteState): Plan => {
+  const plan = ({ request, commands, recordedAt, access }: Write, state: WriteState): Plan => {
     const fork = forkWriteState(state);
-    const seal = decideTime(fork, { recordedAt, ...(request.seal ? { seal: request.seal } : {}) });
+    const seal = decideTime(fork, { recordedAt, access, ...(request.seal ? { seal: request.seal } : {}) });
+    const at: AppendOptions =
+      recordedAt !== undefined ? { recordedAt } : access && !isSealed(fork) ? AT_THE_LATEST : {};
     if (seal) evolveWriteState(fork, seal.streamId, seal.event);
     const ctx = {
       newId,
       submissionAddressedBy: request.submissionAddressedBy,
       today: ledgerDay(recordedAt === undefined ? now() : Date.parse(recordedAt)),
+      actor: request.actor,
     };
+    const checked = checksGrants(request.auth);
+    const day = ledgerDay(now());
+    if (checked && recordedAt !== undefined) authorizeImport(request.actor, fork, day);
     const decisions = commands.map((command, i): Decision => {
       try {
+        if (checked) authorize(request.actor, command, fork, day);
         const decision = decide(command, fork, ctx);
         evolveWriteState(fork, decision.streamId, decision.event);
         return decision;
@@ -195,6 +232,7 @@ export function createIngestion(deps: {
       actor: request.actor,
       correlationId: request.correlationId,
       causationId: request.causationId,
+      auth: request.auth,
     };
     const requests: AppendRequest[] = recorded.map((d) => ({
       streamId: d.streamId,
@@ -209,23 +247,23 @@ export function createIngestion(deps: {
         },
       ],
     }));
-    if (request.idempotencyKey) {
+    const key = scopedKey(request);
+    if (key) {
       const offset = seal ? 1 : 0;
       const refs = decisions.map((d, i) => ({
         eventId: requests[offset + i]?.events[0]?.eventId as string,
         streamId: d.streamId,
         revision: d.expectedRevision + 1,
         ...(d.submissionId ? { submissionId: d.submissionId } : {}),
+        ...(d.grantId ? { grantId: d.grantId } : {}),
       }));
       requests.push({
-        streamId: idempotencyStream(request.idempotencyKey),
+        streamId: idempotencyStream(key),
         expectedRevision: 'no_stream',
-        events: [
-          idempotencyEvent(request.idempotencyKey, request.requestHash, refs, { eventId: newId(), metadata }),
-        ],
+        events: [idempotencyEvent(key, request.requestHash, refs, { eventId: newId(), metadata })],
       });
     }
-    return { requests, decisions, seals: seal !== undefined };
+    return { requests, decisions, seals: seal !== undefined, at };
   };
 
   const answer = (planned: Plan, appended: readonly AppendedEvent[]): WriteOutcome => {
@@ -236,6 +274,7 @@ export function createIngestion(deps: {
       ...(appended[offset + i] as AppendedEvent),
       type: d.event.type,
       ...(d.submissionId ? { submissionId: d.submissionId } : {}),
+      ...(d.grantId ? { grantId: d.grantId } : {}),
     }));
     const seal = planned.seals
       ? { ...(appended[0] as AppendedEvent), type: planned.requests[0]?.events[0]?.type as string }
@@ -251,10 +290,7 @@ export function createIngestion(deps: {
         const earlier = await replay(write.request);
         if (earlier) return earlier;
         const planned = plan(write, forkWriteState(model.state));
-        const appended = await store.append(
-          planned.requests,
-          write.recordedAt ? { recordedAt: write.recordedAt } : {},
-        );
+        const appended = await store.append(planned.requests, planned.at);
         if (!appended.alreadyRecorded) await model.appended(planned.requests, appended.events);
         return answer(planned, appended.events);
       } catch (error) {
@@ -322,7 +358,8 @@ export function createIngestion(deps: {
     if (request.commands.length === 0 && !request.seal) throw invalid('commands', 'must not be empty');
     const commands = parseCommands(request);
     const recordedAt = parseRecordedAt(request.recordedAt);
-    return queue.enqueue({ request, commands, recordedAt });
+    const access = commands.length > 0 && commands.every((c) => ACCESS_COMMAND_TYPES.has(c.type));
+    return queue.enqueue({ request, commands, recordedAt, access });
   };
 
   return {
@@ -356,6 +393,10 @@ export function createIngestion(deps: {
       return { recorded: false, seal };
     },
     execute,
+    state: () => model.state,
+    catchUp: async () => {
+      await model.catchUp();
+    },
   };
 }
 
@@ -368,8 +409,9 @@ function resultOf(
     position: number;
     recordedAt: string;
   },
-  submissionId?: string,
+  ids: { readonly submissionId?: string; readonly grantId?: string } = {},
 ): WriteResult {
+  const { submissionId, grantId } = ids;
   const { eventId, type, streamId, revision, position, recordedAt } = e;
   return {
     eventId,
@@ -379,6 +421,7 @@ function resultOf(
     position,
     recordedAt,
     ...(submissionId ? { submissionId } : {}),
+    ...(grantId ? { grantId } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
-import type { ModuleContext, Mounted } from '@ledger/runtime';
-import { startCommandConsumer } from './command-consumer.ts';
+import { topics } from '@ledger/bus';
+import { DEVELOPMENT_PRINCIPAL, type ModuleContext, type Mounted, writeStateAccess } from '@ledger/runtime';
+import { DEFAULT_RECHECK_MS, startCommandConsumer } from './command-consumer.ts';
 import { createIngestion, type Ingestion } from './ingest.ts';
 import { startRelay } from './relay.ts';
 import { ingestionRouter } from './routes.ts';
@@ -13,8 +14,16 @@ export interface IngestionOptions {
    *   from the store themselves.
    */
   readonly relayFrom?: 'checkpoint' | 'head';
-  /** Whether commands are also taken from the commands topic. Default: true. */
+  /**
+   * Whether commands are also taken from Kafka: the principals' own topics and the shared one
+   * (command-consumer.ts). Default: true.
+   */
   readonly commandsTopic?: boolean;
+  /**
+   * Milliseconds between looks at the registered principals, for the commands topics of those
+   * registered since. Default: the context's (LEDGER_KAFKA_COMMANDS_RECHECK), else 5 s; 0 reads no principal's topic.
+   */
+  readonly commandsRecheckMs?: number;
 }
 
 /** The ingestion module: the HTTP write API, the commands topic, and the relay from the store to the bus. */
@@ -34,13 +43,34 @@ export async function mountIngestion(
   const relay = checkpoints
     ? await startRelay({ store, bus, logger: relayLogger, checkpoints })
     : await startRelay({ store, bus, logger: relayLogger, after: (await head).position });
+  // LEDGER_AUTH=off: every record acts as the development principal, as every request does.
+  const development = !ctx.authenticator
+    ? { id: DEVELOPMENT_PRINCIPAL, auth: { method: 'none' as const } }
+    : undefined;
+  const sharedTopicPrincipal =
+    development ??
+    (ctx.commandsPrincipal
+      ? { id: ctx.commandsPrincipal, auth: { method: 'kafka-topic' as const, topic: topics.commands } }
+      : undefined);
   const commands =
     (options.commandsTopic ?? true)
-      ? await startCommandConsumer({ bus, store, ingestion, logger })
+      ? await startCommandConsumer({
+          bus,
+          store,
+          ingestion,
+          logger,
+          principal: sharedTopicPrincipal,
+          ...(development ? { everyRecordAs: development } : {}),
+          recheckMs: options.commandsRecheckMs ?? ctx.commandsRecheckMs ?? DEFAULT_RECHECK_MS,
+        })
       : undefined;
   return {
     ingestion,
-    routers: [ingestionRouter(ingestion)],
+    routers: [ingestionRouter(ingestion, ctx.authenticator?.keys)],
+    access: writeStateAccess(
+      () => ingestion.state(),
+      () => ingestion.catchUp(),
+    ),
     workers: checkpointed ? [relay] : [],
     stop: async () => {
       await commands?.close();

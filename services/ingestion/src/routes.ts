@@ -1,19 +1,27 @@
-import { invalid, Label, SealLedger } from '@ledger/domain';
+import { invalid, Rejection, SealLedger } from '@ledger/domain';
 import { invalidInput } from '@ledger/http';
 import { type Request, type Response, Router } from 'express';
 import { requestHash } from './idempotency.ts';
 import type { Ingestion, RawCommand, WriteOutcome, WriteRequest } from './ingest.ts';
 
-/** Who writes: X-Actor, checked like any label (no control or invisible characters), or 'anonymous'. */
-export function actorOf(value: string | undefined, path = 'X-Actor'): string {
-  const actor = value?.trim() || 'anonymous';
-  const parsed = Label.safeParse(actor);
-  if (!parsed.success) throw invalidInput(parsed.error, path);
-  return parsed.data;
+/** Makes API keys (runtime's KeyIssuer): the secret shown once, its digest stored once the issue is recorded. */
+export interface KeyIssuer {
+  make(): { keyId: string; key: string; store(principalId: string, expiresAt: string | null): void };
+  revoke(keyId: string): void;
+}
+
+/** Who writes: the principal the request's credential authenticated (runtime's guard); never a header. */
+export function principalOf(req: Request): Pick<WriteRequest, 'actor' | 'auth'> {
+  if (!req.principal) throw new Rejection('unauthenticated', 'A write needs a credential.');
+  return { actor: req.principal.id, auth: req.principal.auth };
 }
 
 /** The HTTP write API. Every write answers 201 with what it recorded, or a problem and no write. */
-export function ingestionRouter(ingestion: Ingestion): Router {
+export function ingestionRouter(
+  ingestion: Ingestion,
+  /** Issues API keys (their digests kept outside the log); without it, key issuance answers 404. */
+  keys?: KeyIssuer,
+): Router {
   const router = Router();
 
   const context = (req: Request) => {
@@ -23,7 +31,7 @@ export function ingestionRouter(ingestion: Ingestion): Router {
     return {
       idempotencyKey: key,
       requestHash: requestHash(`${req.method} ${req.path}`, req.body),
-      actor: actorOf(req.get('x-actor')),
+      ...principalOf(req),
       correlationId: req.correlationId,
       causationId: req.requestId,
     };
@@ -73,14 +81,72 @@ export function ingestionRouter(ingestion: Ingestion): Router {
     single('retraction', (req) => ({ submissionId: req.params.submissionId as string })),
   );
 
+  router.post('/v1/access/principals', single('principal'));
+  router.post('/v1/access/grants', single('grant'));
+  router.post(
+    '/v1/access/grants/:grantId/revocations',
+    single('grant-revocation', (req) => ({ grantId: req.params.grantId as string })),
+  );
+
+  /**
+   * Issues an API key: 201 with the key, shown this once. The issue is recorded in the log first and
+   * the key's digest stored after, so a key that works is always one the log knows.
+   */
+  router.post('/v1/access/principals/:principalId/keys', async (req, res) => {
+    if (!keys)
+      throw new Rejection('not-found', 'this deployment issues no API keys; it takes OIDC access tokens');
+    const { expiresAt, ...rest } = body(req);
+    const extra = Object.keys(rest)[0];
+    if (extra !== undefined) throw invalid(extra, 'unknown field; a key has only expiresAt');
+    if (req.get('idempotency-key') !== undefined)
+      throw invalid(
+        'Idempotency-Key',
+        'is not taken here: a key is shown once, so a retry issues another key',
+      );
+    const principalId = req.params.principalId as string;
+    const made = keys.make();
+    const { idempotencyKey: _, ...who } = context(req);
+    const outcome = await ingestion.execute({
+      ...who,
+      commands: [
+        {
+          type: 'api-key',
+          body: { keyId: made.keyId, principalId, ...(expiresAt === undefined ? {} : { expiresAt }) },
+        },
+      ],
+      pathOf: () => '',
+      submissionAddressedBy: 'path',
+    });
+    const expires = typeof expiresAt === 'string' ? new Date(expiresAt).toISOString() : null;
+    made.store(principalId, expires);
+    res
+      .status(201)
+      .json({ keyId: made.keyId, key: made.key, principalId, expiresAt: expires, ...outcome.results[0] });
+  });
+
+  /** Revokes an API key: recorded in the log (which authentication reads too), then marked in the credential store. */
+  router.post('/v1/access/keys/:keyId/revocations', async (req, res) => {
+    const fields = body(req);
+    const request: WriteRequest = {
+      ...context(req),
+      commands: [{ type: 'api-key-revocation', body: { ...fields, keyId: req.params.keyId as string } }],
+      pathOf: () => '',
+      submissionAddressedBy: 'path',
+    };
+    const outcome = await ingestion.execute(request);
+    keys?.revoke(req.params.keyId as string);
+    send(res, outcome, true);
+  });
+
   /** Seals the ledger (docs/scoring.md, "Time"): 201 with the seal, or 200 with it if it was sealed before. */
   router.post('/v1/ops/seal', async (req, res) => {
     const parsed = SealLedger.safeParse(req.body ?? {});
     if (!parsed.success) throw invalidInput(parsed.error);
-    const { actor, correlationId, causationId } = context(req);
+    const { actor, auth, correlationId, causationId } = context(req);
     const { recorded, seal } = await ingestion.seal({
       reason: parsed.data.reason ?? null,
       actor,
+      auth,
       correlationId,
       causationId,
     });

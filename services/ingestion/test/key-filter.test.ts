@@ -64,7 +64,7 @@ describe('a write under an idempotency key', () => {
     const again = await ingestion.execute(keyed('k-1', '2023'));
     expect(again.replayed).toBe(true);
     expect(again.results).toEqual(first.results);
-    expect(lookups).toEqual([idempotencyStream('k-1')]);
+    expect(lookups).toEqual([idempotencyStream('svc:test\u0000k-1')]);
 
     // A key another process recorded: this one's model reads it before deciding, so it looks it up.
     const otherStore = getSQLiteEventStore({ path: join(dir, 'ledger.sqlite') });

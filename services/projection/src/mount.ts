@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ModuleContext, Mounted } from '@ledger/runtime';
+import { indexAccess, type ModuleContext, type Mounted } from '@ledger/runtime';
 import { sqliteLeafHashes } from './leaf-hashes.ts';
 import { startTransparencyLog } from './log-routes.ts';
 import { createProjection } from './projection.ts';
@@ -40,6 +40,10 @@ export async function mountProjection(ctx: ModuleContext): Promise<Mounted> {
   return {
     routers: [readRouter({ projection, store, ...(verifyReplay ? { verifyReplay } : {}) }), log.router],
     projections: [projection],
+    access: indexAccess(
+      () => projection.index,
+      async () => void (await projection.waitFor((await store.head()).position, 5_000)),
+    ),
     stop: async () => {
       log.checkpointer.stop();
       await projection.stop();

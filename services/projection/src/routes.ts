@@ -1,13 +1,17 @@
 import {
   AsOfSchema,
   diffRankings,
+  grantsAsOf,
   headPosition,
   Identifier,
   invalid,
   type LedgerView,
   lastAtOrBefore,
+  ledgerDay,
   PeriodSchema,
+  PrincipalId,
   positionAsOf,
+  principalsOf,
   type RecordedEvent,
   Rejection,
   rank,
@@ -16,7 +20,7 @@ import {
   viewAt,
 } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
-import { invalidInput, parseQuery, problem, sendProblem } from '@ledger/http';
+import { invalidInput, NO_QUERY, parseQuery, problem, sendProblem } from '@ledger/http';
 import { display, rankingReport, scorecardReport } from '@ledger/reports';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
@@ -55,6 +59,7 @@ const either = { message: 'give asOf or atPosition, not both', path: ['atPositio
 const AsOfQuery = z.object(AsOf).refine(oneOf, either);
 const RankingQuery = z.object({ ...AsOf, parentId: Identifier.optional() }).refine(oneOf, either);
 
+const GrantsQuery = z.object({ asOf: AsOfSchema.optional(), principalId: PrincipalId.optional() });
 const DiffQuery = z.object({ from: AsOfSchema, to: AsOfSchema.optional(), parentId: Identifier.optional() });
 
 /** The read API. Every read sees at least every write acknowledged before it began. */
@@ -202,6 +207,29 @@ export function readRouter(deps: ReadDeps): Router {
       ...scorecardReport(view, unitId, methodologyId, period),
       log: logAt(projection, view.position),
     });
+  });
+
+  /** The principals as the log has them now, with the roles in force today (auditors, access admins). */
+  router.get('/v1/access/principals', async (req, res) => {
+    parseQuery(NO_QUERY, req);
+    await fresh({});
+    const at = instant(undefined);
+    res.json({
+      ...stamp(at, headPosition(projection.index)),
+      principals: principalsOf(projection.index, ledgerDay(at.ms)),
+    });
+  });
+
+  /**
+   * The grants in force as of an instant (default now): as the log stood then and on that day, what
+   * authorisation at that instant saw. An auditor checks with it that each write was authorised.
+   */
+  router.get('/v1/access/grants', async (req, res) => {
+    const query = parseQuery(GrantsQuery, req);
+    await fresh(query);
+    const at = instant(query.asOf);
+    const { position, day, grants } = grantsAsOf(projection.index, at.ms, query.principalId);
+    res.json({ ...stamp(at, position), position, day, grants });
   });
 
   router.get('/v1/units', async (req, res) => {

@@ -2,6 +2,7 @@ import { type Bus, type Consumer, topics } from '@ledger/bus';
 import {
   bookkeepingStreams,
   headPosition,
+  type LedgerIndex,
   type RecordedEvent,
   SCORING_CHECKPOINT_RECORDED,
 } from '@ledger/domain';
@@ -32,6 +33,8 @@ export interface ScoringState {
 export type CrashHook = (point: 'mid-batch' | 'after-effect' | 'after-checkpoint') => void;
 
 export interface ScoringFollower {
+  /** The index scoring folds, where it runs on this thread (its principals authenticate ops requests). */
+  readonly index?: LedgerIndex;
   start(): Promise<void>;
   state(): ScoringState;
   stop(): Promise<void>;
@@ -186,6 +189,7 @@ export function createScoringFollower(deps: {
   };
 
   return {
+    index,
     start: async () => {
       status = 'catching-up';
       const buffered: RecordedEvent[] = [];

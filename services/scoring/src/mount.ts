@@ -1,4 +1,4 @@
-import type { ModuleContext, Mounted } from '@ledger/runtime';
+import { indexAccess, type ModuleContext, type Mounted } from '@ledger/runtime';
 import { createScoringFollower, type ScoringFollower } from './follower.ts';
 import { createScoringThread } from './thread.ts';
 
@@ -29,5 +29,11 @@ export async function mountScoring(ctx: ModuleContext, options: ScoringOptions =
     });
   } else scoring = createScoringFollower({ store, bus, logger, crash: ctx.crash });
   await scoring.start();
-  return { routers: [], workers: [scoring], stop: () => scoring.stop() };
+  const { index } = scoring;
+  return {
+    routers: [],
+    workers: [scoring],
+    ...(index ? { access: indexAccess(() => index) } : {}),
+    stop: () => scoring.stop(),
+  };
 }

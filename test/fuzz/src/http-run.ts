@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { DatabaseSync } from 'node:sqlite';
 import { SEED } from '../../../services/all-in-one/test/seed.ts';
 import { startTestLedger, type TestLedger } from '../../../services/all-in-one/test/support.ts';
-import { InvariantBroken, servedIsReplayed, settled, verifies } from './invariants.ts';
+import { InvariantBroken, servedIsReplayed, settled, useCredential, verifies } from './invariants.ts';
 import { buildCommand, learn, type Model, mutate, newModel, recordedAtFor } from './model.ts';
 import type { HeaderSpec, QuerySpec, Spec } from './specs.ts';
 import { count, type Stats } from './stats.ts';
@@ -28,6 +28,14 @@ const segment = (value: unknown): string => {
   }
 };
 
+/** The credentials a fuzzed write may carry instead of the owner's ('' for none). */
+const CREDENTIALS: Record<NonNullable<HeaderSpec['credential']>, (model: Model) => string> = {
+  none: () => '',
+  forged: () => `Bearer ilk_${'0'.repeat(16)}_${'0'.repeat(64)}`,
+  malformed: () => 'Bearer x y',
+  'integrator-754': (model) => `Bearer ${model.integratorKey}`,
+};
+
 /** What HTTP can carry in a header value: visible Latin-1 bytes and inner spaces and tabs. */
 const HEADER_VALUE = /^(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/;
 
@@ -38,6 +46,7 @@ function headersOf(spec: HeaderSpec, model: Model, id: string): Record<string, s
     if (value !== undefined && HEADER_VALUE.test(value)) headers[name] = value;
   };
   set('x-actor', spec.actor);
+  if (spec.credential) headers.authorization = CREDENTIALS[spec.credential](model);
   if (spec.idempotency === 'fresh') model.lastIdempotencyKey = `fz-key-${id}`;
   const key =
     spec.idempotency === 'fresh' || spec.idempotency === 'reuse'
@@ -216,6 +225,22 @@ function requestOf(spec: Spec, model: Model, id: string): Request {
   }
 }
 
+/** Registers an integrator of 754 only, and returns its key: writes beyond its grant must get 403. */
+async function integratorOf754(ledger: TestLedger): Promise<string> {
+  const steps = [
+    await ledger.post('/v1/access/principals', { id: 'svc:fz-int-754', name: 'Tích hợp Phú Mỹ' }),
+    await ledger.post('/v1/access/grants', {
+      principalId: 'svc:fz-int-754',
+      role: 'integrator',
+      unitId: '754',
+    }),
+    await ledger.post('/v1/access/principals/svc:fz-int-754/keys', {}),
+  ];
+  const refused = steps.find((s) => s.status !== 201);
+  if (refused) throw new InvariantBroken(`the fuzz integrator was refused: ${JSON.stringify(refused.body)}`);
+  return steps[2]?.body.key as string;
+}
+
 /**
  * One run against the real all-in-one server: the specs sent one after another, each answer
  * checked as it comes, then the invariants of the whole: the followers live, what is served is a
@@ -224,6 +249,7 @@ function requestOf(spec: Spec, model: Model, id: string): Request {
  */
 export async function runHttp(specs: readonly Spec[], stats: Stats, runId: string): Promise<void> {
   const ledger = await startTestLedger({ LEDGER_CHECKPOINT_INTERVAL: '1' });
+  useCredential(ledger.ownerKey);
   let current: TestLedger | undefined = ledger;
   const db = new DatabaseSync(ledger.databasePath, { readOnly: true });
   try {
@@ -231,6 +257,7 @@ export async function runHttp(specs: readonly Spec[], stats: Stats, runId: strin
     if (seeded.status !== 201)
       throw new InvariantBroken(`the seed was refused: ${JSON.stringify(seeded.body)}`);
     const model = newModel();
+    model.integratorKey = await integratorOf754(ledger);
     const caused = db.prepare(
       "SELECT count(*) AS n FROM events WHERE position > ? AND json_extract(metadata, '$.causationId') = ?",
     );
@@ -241,9 +268,10 @@ export async function runHttp(specs: readonly Spec[], stats: Stats, runId: strin
       const id = `fz-${runId}-${i}`;
       const request = requestOf(spec, model, id);
       const before = head();
+      const { authorization = `Bearer ${ledger.ownerKey}`, ...others } = request.headers;
       const res = await fetch(`${ledger.url}${request.path}`, {
         method: request.method,
-        headers: { ...request.headers, 'x-request-id': id },
+        headers: { ...(authorization ? { authorization } : {}), ...others, 'x-request-id': id },
         ...(request.body === undefined ? {} : { body: request.body }),
       });
       const text = await res.text();
@@ -251,7 +279,9 @@ export async function runHttp(specs: readonly Spec[], stats: Stats, runId: strin
       if (process.env.FUZZ_TRACE) console.log(`${request.label} ${res.status} ${text.slice(0, 300)}`);
       const where = `${request.method} ${request.path} ${request.body?.slice(0, 600) ?? ''} → ${res.status} ${text.slice(0, 600)}`;
       if (res.status < 200 || res.status >= 500) {
-        const state = await fetch(`${ledger.url}/v1/ops/projections`).then((r) => r.text());
+        const state = await fetch(`${ledger.url}/v1/ops/projections`, {
+          headers: { authorization: `Bearer ${ledger.ownerKey}` },
+        }).then((r) => r.text());
         throw new InvariantBroken(
           `an answer that is neither 2xx nor 4xx: ${where}\nops: ${state.slice(0, 1_500)}`,
         );

@@ -19,8 +19,18 @@ export class InvariantBroken extends Error {
   }
 }
 
+let credential: Record<string, string> = {};
+
+/** The API key the invariants' ops calls are made with: the owner's of the ledger under test. */
+export const useCredential = (key: string | undefined) => {
+  credential = key ? { authorization: `Bearer ${key}` } : {};
+};
+
 const json = async (url: string, init?: RequestInit) => {
-  const res = await fetch(url, init);
+  const res = await fetch(url, {
+    ...init,
+    headers: { ...credential, ...(init?.headers as Record<string, string>) },
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 };

@@ -1,14 +1,25 @@
 import { createHash } from 'node:crypto';
 import { IDEMPOTENCY_KEY_RECORDED } from '@ledger/domain';
 import { SEED } from '../../../services/all-in-one/test/seed.ts';
+import { OWNER } from '../../../services/ingestion/src/bootstrap.ts';
 import { SERVICES, type Stack } from '../../e2e/stack.ts';
 import { kafkaClient, removeStack, startTestStack } from '../../e2e/support.ts';
-import { InvariantBroken, readStoreLog, servedIsReplayed, settled, verifies } from './invariants.ts';
+import {
+  InvariantBroken,
+  readStoreLog,
+  servedIsReplayed,
+  settled,
+  useCredential,
+  verifies,
+} from './invariants.ts';
 import { buildCommand, mutate, newModel } from './model.ts';
 import type { Spec } from './specs.ts';
 import type { Stats } from './stats.ts';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** The stream of a record's Idempotency-Key: keys are scoped to the principal, here the shared topic's (the stack's owner). */
+const keyStream = (key: string) => sha256(`${OWNER}\u0000${key}`);
 
 /** A record for the commands topic from a spec: a command (valid, or spoiled), or raw bytes. */
 function recordsOf(
@@ -35,9 +46,10 @@ export async function runKafka(specs: readonly Spec[], stats: Stats, runId: stri
   const rejected = new Map<string, number>();
   const consumer = kafkaClient().consumer({ groupId: `${stack.namespace}fuzz-reader` });
   try {
+    useCredential(stack.ownerKey);
     const seeded = await fetch(`${stack.url('ingestion')}/v1/batch`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.ownerKey}` },
       body: JSON.stringify(SEED),
     });
     if (seeded.status !== 201) throw new InvariantBroken(`the seed was refused: ${await seeded.text()}`);
@@ -85,7 +97,7 @@ export async function runKafka(specs: readonly Spec[], stats: Stats, runId: stri
       await producer.disconnect();
     }
     const recordedKeys = await recordedIdempotencyKeys(stack);
-    for (const key of keys) if (recordedKeys.has(sha256(key))) stats.records.recorded++;
+    for (const key of keys) if (recordedKeys.has(keyStream(key))) stats.records.recorded++;
     for (const status of rejected.values())
       stats.records.rejected.set(status, (stats.records.rejected.get(status) ?? 0) + 1);
     if (/a consumer stopped for good/.test(stack.output('ingestion')))
@@ -123,7 +135,7 @@ async function accounted(stack: Stack, keys: readonly string[], rejected: Readon
   const deadline = Date.now() + 60_000;
   for (;;) {
     const recorded = await recordedIdempotencyKeys(stack);
-    const missing = keys.filter((k) => !rejected.has(k) && !recorded.has(sha256(k)));
+    const missing = keys.filter((k) => !rejected.has(k) && !recorded.has(keyStream(k)));
     if (missing.length === 0) return;
     if (Date.now() > deadline)
       throw new InvariantBroken(

@@ -15,6 +15,8 @@ export interface Model {
   importAt: number;
   sealed: boolean;
   lastIdempotencyKey?: string;
+  /** The API key of an integrator of 754 only, registered at the start of a run. */
+  integratorKey?: string;
   counter: number;
 }
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Bus, BusMessage } from '../port.ts';
+import type { BatchSource, Bus, BusMessage } from '../port.ts';
 
 export interface BusFixture {
   readonly bus: Bus;
@@ -27,6 +27,21 @@ function collector(count: number) {
     onMessages: (messages: readonly BusMessage[]) => {
       received.push(...messages);
       if (received.length >= count) done();
+    },
+  };
+}
+
+/** Collects what a consumer of several topics receives, by the topic each batch says it came from. */
+function byTopic(count: number) {
+  const c = collector(count);
+  const seen = new Map<string, number[]>();
+  return {
+    ...c,
+    seen,
+    onMessages: (messages: readonly BusMessage[], source?: BatchSource) => {
+      const topic = source?.topic ?? '(none)';
+      seen.set(topic, [...(seen.get(topic) ?? []), ...messages.map((m) => (m.value as { n: number }).n)]);
+      c.onMessages(messages);
     },
   };
 }
@@ -116,6 +131,51 @@ export function busContract(adapterName: string, createFixture: () => Promise<Bu
       await within(retry.all);
       await consumer.close();
       expect(retry.received.map((m) => (m.value as { n: number }).n)).toEqual([1]);
+    });
+
+    it('reads several topics in one group, each batch from one topic and saying which, each topic in order', async () => {
+      const [a, b] = [fixture.topic(), fixture.topic()];
+      await fixture.bus.publish(a, [message(1, 'k'), message(2, 'k'), message(3, 'k')]);
+      await fixture.bus.publish(b, [message(11, 'k'), message(12, 'k')]);
+      const c = byTopic(5);
+      const consumer = await fixture.bus.consume(a, {
+        groupId: 'multi',
+        alsoTopics: [b],
+        onMessages: c.onMessages,
+      });
+      await within(c.all);
+      await consumer.close();
+      expect(Object.fromEntries(c.seen)).toEqual({ [a]: [1, 2, 3], [b]: [11, 12] });
+    });
+
+    it('keeps a group’s offsets when it consumes again with more topics, and starts a new topic at its oldest message', async () => {
+      const [a, b] = [fixture.topic(), fixture.topic()];
+      await fixture.bus.publish(a, [message(1, 'k'), message(2, 'k')]);
+      await fixture.bus.publish(b, [message(11, 'k')]);
+      const first = byTopic(2);
+      const alone = await fixture.bus.consume(a, { groupId: 'grows', onMessages: first.onMessages });
+      await within(first.all);
+      await alone.close();
+      expect(Object.fromEntries(first.seen)).toEqual({ [a]: [1, 2] });
+
+      // The same group, now with b too: a resumes after what it committed, b starts at its oldest.
+      await fixture.bus.publish(a, [message(3, 'k')]);
+      const second = byTopic(2);
+      const both = await fixture.bus.consume(a, {
+        groupId: 'grows',
+        alsoTopics: [b],
+        onMessages: second.onMessages,
+      });
+      await within(second.all);
+      await fixture.bus.publish(b, [message(12, 'k')]);
+      await within(
+        new Promise<void>((resolve) => {
+          const poll = () => (second.received.length >= 3 ? resolve() : setTimeout(poll, 20));
+          poll();
+        }),
+      );
+      await both.close();
+      expect(Object.fromEntries(second.seen)).toEqual({ [a]: [3], [b]: [11, 12] });
     });
 
     it('stops delivering once a consumer is closed', async () => {

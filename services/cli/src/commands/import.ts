@@ -63,6 +63,7 @@ export async function importFile(store: EventStore, file: string, actor: string)
     recordedAt,
     requestHash: requestHash('import', commands),
     actor,
+    auth: { method: 'local' },
     correlationId: `import:${file}`,
     causationId: null,
     submissionAddressedBy: 'body',

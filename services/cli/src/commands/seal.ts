@@ -6,5 +6,11 @@ import { createIngestion } from '@ledger/ingestion';
 export async function sealLedger(store: EventStore, actor: string, reason: string | null) {
   const ingestion = createIngestion({ store, logger: createLogger('ledger-cli', 'warn') });
   await ingestion.start();
-  return ingestion.seal({ reason, actor, correlationId: 'cli:seal', causationId: null });
+  return ingestion.seal({
+    reason,
+    actor,
+    auth: { method: 'local' },
+    correlationId: 'cli:seal',
+    causationId: null,
+  });
 }
