@@ -17,9 +17,9 @@ import {
   createIngestion,
   type Ingestion,
   type RejectedCommand,
-  requestHash,
   startCommandConsumer,
 } from '@ledger/ingestion';
+import { integrator, TWO_DISTRICTS, write } from '@ledger/ingestion/testing';
 import { serviceConfig } from '@ledger/runtime';
 import { openBus } from '@ledger/runtime/service';
 import kafkajs from 'kafkajs';
@@ -34,35 +34,8 @@ const topics = {
 const { Kafka, logLevel } = kafkajs;
 const silent = createLogger('command-topics-test', 'silent');
 
-/** A write as the `ledger` CLI makes it: a local process, not authorised against grants. */
-const local = (commands: { type: string; body: object }[]) => ({
-  commands,
-  pathOf: (i: number) => `commands.${i}.body`,
-  requestHash: requestHash('test', commands),
-  actor: 'svc:test-admin',
-  auth: { method: 'local' as const },
-  correlationId: 'c',
-  causationId: null,
-  submissionAddressedBy: 'body' as const,
-});
-
-const REFERENCE = [
-  { type: 'unit', body: { id: '77', validFrom: '2000-01-01', name: 'Bà Rịa-Vũng Tàu', level: 'province' } },
-  ...['747', '748'].map((id) => ({
-    type: 'unit',
-    body: { id, validFrom: '2000-01-01', name: `Huyện ${id}`, level: 'district', parentId: '77' },
-  })),
-  {
-    type: 'indicator',
-    body: { code: 'on-time', name: 'Hồ sơ đúng hạn', measure: 'percent', direction: 'higher-is-better' },
-  },
-];
-
-/** A principal and an integrator grant for one unit. */
-const integrator = (id: string, unitId: string) => [
-  { type: 'principal', body: { id, name: `Integrator ${id}` } },
-  { type: 'grant', body: { principalId: id, role: 'integrator', unitId } },
-];
+/** Setup writes are made as the `ledger` CLI makes them: not authorised against grants. */
+const local = write;
 
 const submission = (unitId: string, value: number, period = '2023') =>
   JSON.stringify({ type: 'submission', body: { unitId, indicator: 'on-time', period, value } });
@@ -113,7 +86,7 @@ describe('the principals’ commands topics, on Kafka', () => {
     bus = await openBus(config, 'command-topics-test', silent);
     ingestion = createIngestion({ store, logger: silent });
     await ingestion.start();
-    await ingestion.execute(local([...REFERENCE, ...integrator('svc:int-a', '747')]));
+    await ingestion.execute(local([...TWO_DISTRICTS, ...integrator('svc:int-a', '747')]));
     await Promise.all([admin.connect(), producer.connect(), reader.connect()]);
     await reader.subscribe({ topic: ns + topics.rejectedCommands, fromBeginning: true });
     await reader.run({

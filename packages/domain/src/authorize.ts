@@ -106,6 +106,12 @@ const refused = (principal: PrincipalState | undefined, id: string, need: Requir
  */
 export function authorize(principalId: string, command: Command, state: WriteState, day: string): void {
   check(principalId, requirementsOf(command, state), state, day);
+  // Four eyes: an access admin gives grants to others, never to itself, so that it cannot make
+  // itself an integrator or an appraiser and bypass the write rules.
+  if (command.type === 'grant' && command.body.principalId === principalId)
+    throw new Rejection('forbidden', `${principalId} may not give a grant to itself`, [
+      { path: 'principalId', message: 'a principal may not give a grant to itself' },
+    ]);
 }
 
 /** Authorises a write that sets recordedAt (an import): it also needs the importer role. */

@@ -161,3 +161,19 @@ describe('authorize', () => {
     expect(refusal(() => authorize('svc:acc', submission('747'), state, DAY)).kind).toBe('forbidden');
   });
 });
+
+describe('four eyes', () => {
+  it('refuses an access admin a grant to itself, and allows it one to another', () => {
+    const state = tree();
+    grant(state, 'svc:acc', 'access-admin');
+    grant(state, 'svc:other', 'auditor');
+    const to = (principalId: string): Command => ({
+      type: 'grant',
+      body: { principalId, role: 'integrator' },
+    });
+    const refused = refusal(() => authorize('svc:acc', to('svc:acc'), state, DAY));
+    expect(refused.kind).toBe('forbidden');
+    expect(refused.errors.map((e) => e.path)).toEqual(['principalId']);
+    expect(() => authorize('svc:acc', to('svc:other'), state, DAY)).not.toThrow();
+  });
+});

@@ -138,6 +138,8 @@ export const ServiceConfig = z
       .optional(),
     /** The principal the records of ledger.commands.v1 act as: whoever the topic's ACL lets write it. */
     LEDGER_KAFKA_COMMANDS_PRINCIPAL: PrincipalId.optional(),
+    /** Ingestion: where to write the owner's API key at the first start of a ledger with no owner. */
+    LEDGER_OWNER_KEY_FILE: z.string().min(1, 'must be a file path').optional(),
     LEDGER_KAFKA_COMMANDS_RECHECK: CommandsRecheck,
     /** Fault tests only: `service:point` makes the process kill itself there (see docs/operations.md). */
     LEDGER_CRASH_AT: z.string().optional(),

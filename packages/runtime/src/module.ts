@@ -31,6 +31,11 @@ export interface ModuleContext {
   readonly reads: 'public' | 'authenticated';
   /** Who the records of the commands topic act as (LEDGER_KAFKA_COMMANDS_PRINCIPAL; ingestion). */
   readonly commandsPrincipal?: string;
+  /**
+   * Where ingestion writes the owner's API key when the ledger has no owner yet (its first start:
+   * bootstrap.ts); undefined: ingestion registers no owner (`pnpm ledger access bootstrap` does).
+   */
+  readonly ownerKeyFile?: string;
   /** Milliseconds between ingestion's looks for principals' commands topics (LEDGER_KAFKA_COMMANDS_RECHECK). */
   readonly commandsRecheckMs?: number;
 }

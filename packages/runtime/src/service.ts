@@ -69,6 +69,7 @@ export async function runService(
           ? { commandsPrincipal: config.LEDGER_KAFKA_COMMANDS_PRINCIPAL }
           : {}),
         commandsRecheckMs: config.LEDGER_KAFKA_COMMANDS_RECHECK * 1000,
+        ...(config.LEDGER_OWNER_KEY_FILE ? { ownerKeyFile: config.LEDGER_OWNER_KEY_FILE } : {}),
       },
       mount: async (ctx) => [await mount(ctx)],
     });

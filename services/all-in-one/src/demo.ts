@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import {
+  ACCESS_EVENT_TYPES,
   type Command,
   createWriteState,
   type Role,
@@ -75,7 +76,9 @@ export async function loadDemo(deps: {
   logger: Logger;
 }): Promise<number> {
   const { store, ingestion, logger } = deps;
-  if ((await store.head()).position > 0) {
+  // A new ledger holds at most its owner (access events) before the demo.
+  const early = await store.readAll({ limit: 64 });
+  if (early.length === 64 || early.some((e) => !ACCESS_EVENT_TYPES.has(e.type))) {
     logger.info('the ledger is not empty; demo data not loaded');
     return 0;
   }

@@ -1,9 +1,9 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { getInProcessBus } from '@ledger/bus';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import type { Logger } from '@ledger/http';
-import { bootstrapOwner, mountIngestion, OWNER } from '@ledger/ingestion';
+import { mountIngestion } from '@ledger/ingestion';
 import { mountProjection } from '@ledger/projection';
 import { mountAll, openAuthenticator, openCheckpoints, type Served, serve } from '@ledger/runtime';
 import { mountScoring } from '@ledger/scoring';
@@ -52,6 +52,8 @@ export async function startLedger(config: AllInOneConfig, logger: Logger): Promi
       crash: () => undefined,
       authenticator,
       reads: config.LEDGER_READS,
+      // At the first start, ingestion registers the owner and writes its key here.
+      ownerKeyFile: adminKeyPath,
     },
     mount: async (ctx) => {
       const modules = await mountAll([
@@ -60,19 +62,7 @@ export async function startLedger(config: AllInOneConfig, logger: Logger): Promi
         mountScoring(ctx, { on: 'own-thread', onAppended: store.notifyAppended }),
         mountProjection(ctx),
       ]);
-      const { ingestion } = modules[0];
-      if (config.LEDGER_DEMO) await loadDemo({ store, ingestion, logger });
-      const keys = authenticator?.keys;
-      if (keys) {
-        const key = await bootstrapOwner({ store, ingestion, keys });
-        if (key) {
-          await writeFile(adminKeyPath, `${key}\n`, { mode: 0o600, flag: 'wx' });
-          logger.info(
-            { principal: OWNER, keyFile: adminKeyPath },
-            'the ledger’s owner is registered; its API key is in the key file',
-          );
-        }
-      }
+      if (config.LEDGER_DEMO) await loadDemo({ store, ingestion: modules[0].ingestion, logger });
       return modules;
     },
   });

@@ -1,3 +1,5 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ROLES } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
 import { requestHash } from './idempotency.ts';
@@ -43,4 +45,60 @@ export async function bootstrapOwner(deps: {
   });
   made.store(OWNER, null);
   return made.key;
+}
+
+/**
+ * Claims a file for an API key: created with mode 0600 (its directory 0700 if new), never over an
+ * existing one, before the key is recorded, so that a key the log knows always has its file.
+ * `fill` writes and syncs the key; `abandon` removes the file when nothing was recorded.
+ */
+export function claimKeyFile(path: string): { fill(key: string): void; abandon(): void } {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new Error(`${path} exists; a key file is never overwritten`);
+    throw error;
+  }
+  return {
+    fill(key) {
+      try {
+        writeSync(fd, `${key}\n`);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    },
+    abandon() {
+      closeSync(fd);
+      unlinkSync(path);
+    },
+  };
+}
+
+/**
+ * Registers the owner, as bootstrapOwner does, and writes its key to `keyFile` (claimKeyFile).
+ * Returns the file, or undefined if the ledger has an owner already; throws, naming the file, if
+ * it exists while the ledger has none.
+ */
+export async function bootstrapOwnerKeyFile(
+  deps: Parameters<typeof bootstrapOwner>[0] & { readonly keyFile: string },
+): Promise<string | undefined> {
+  if (deps.ingestion.state().principals.has(OWNER)) return undefined;
+  const file = claimKeyFile(deps.keyFile);
+  let key: string | undefined;
+  try {
+    key = await bootstrapOwner(deps);
+  } catch (error) {
+    file.abandon();
+    throw error;
+  }
+  if (key === undefined) {
+    file.abandon();
+    return undefined;
+  }
+  file.fill(key);
+  return deps.keyFile;
 }

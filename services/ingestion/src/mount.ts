@@ -1,5 +1,6 @@
 import { topics } from '@ledger/bus';
 import { DEVELOPMENT_PRINCIPAL, type ModuleContext, type Mounted, writeStateAccess } from '@ledger/runtime';
+import { bootstrapOwnerKeyFile, OWNER } from './bootstrap.ts';
 import { DEFAULT_RECHECK_MS, startCommandConsumer } from './command-consumer.ts';
 import { createIngestion, type Ingestion } from './ingest.ts';
 import { startRelay } from './relay.ts';
@@ -37,6 +38,15 @@ export async function mountIngestion(
   const head = store.head();
   const ingestion = createIngestion({ store, logger: logger.child({ module: 'ingestion' }) });
   await ingestion.start();
+  const keys = ctx.authenticator?.keys;
+  if (ctx.ownerKeyFile && keys) {
+    const keyFile = await bootstrapOwnerKeyFile({ store, ingestion, keys, keyFile: ctx.ownerKeyFile });
+    if (keyFile)
+      logger.info(
+        { principal: OWNER, keyFile },
+        'the ledger’s owner is registered; its API key is in the key file',
+      );
+  }
   const relayLogger = logger.child({ module: 'relay' });
   const checkpointed = (options.relayFrom ?? 'checkpoint') === 'checkpoint';
   const checkpoints = checkpointed ? ctx.checkpoints('ingestion') : undefined;

@@ -42,3 +42,22 @@ export const submission = (v: number, period = '2023') => ({
   type: 'submission',
   body: { unitId: '747', indicator: 'on-time', period, value: v },
 });
+
+/** A province and two of its districts, and the indicator they report: for tests of who may write where. */
+export const TWO_DISTRICTS = [
+  { type: 'unit', body: { id: '77', validFrom: '2000-01-01', name: 'Bà Rịa-Vũng Tàu', level: 'province' } },
+  ...['747', '748'].map((id) => ({
+    type: 'unit',
+    body: { id, validFrom: '2000-01-01', name: `Huyện ${id}`, level: 'district', parentId: '77' },
+  })),
+  {
+    type: 'indicator',
+    body: { code: 'on-time', name: 'Hồ sơ đúng hạn', measure: 'percent', direction: 'higher-is-better' },
+  },
+];
+
+/** A principal with an integrator grant for one unit. */
+export const integrator = (id: string, unitId: string) => [
+  { type: 'principal', body: { id, name: `Integrator ${id}` } },
+  { type: 'grant', body: { principalId: id, role: 'integrator', unitId } },
+];

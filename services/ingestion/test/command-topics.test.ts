@@ -14,40 +14,13 @@ import { createLogger } from '@ledger/http';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CommandActor, type RejectedCommand, startCommandConsumer } from '../src/command-consumer.ts';
-import { requestHash } from '../src/idempotency.ts';
 import { createIngestion } from '../src/ingest.ts';
+import { integrator, TWO_DISTRICTS, write } from '../src/testing.ts';
 
 const silent = createLogger('command-topics-test', 'silent');
 
-/** A write as the `ledger` CLI makes it: a local process, not authorised against grants. */
-const local = (commands: { type: string; body: object }[]) => ({
-  commands,
-  pathOf: (i: number) => `commands.${i}.body`,
-  requestHash: requestHash('test', commands),
-  actor: 'svc:test-admin',
-  auth: { method: 'local' as const },
-  correlationId: 'c',
-  causationId: null,
-  submissionAddressedBy: 'body' as const,
-});
-
-const REFERENCE = [
-  { type: 'unit', body: { id: '77', validFrom: '2000-01-01', name: 'Bà Rịa-Vũng Tàu', level: 'province' } },
-  ...['747', '748'].map((id) => ({
-    type: 'unit',
-    body: { id, validFrom: '2000-01-01', name: `Huyện ${id}`, level: 'district', parentId: '77' },
-  })),
-  {
-    type: 'indicator',
-    body: { code: 'on-time', name: 'Hồ sơ đúng hạn', measure: 'percent', direction: 'higher-is-better' },
-  },
-];
-
-/** A principal with an integrator grant for one unit. */
-const integrator = (id: string, unitId: string) => [
-  { type: 'principal', body: { id, name: `Integrator ${id}` } },
-  { type: 'grant', body: { principalId: id, role: 'integrator', unitId } },
-];
+/** Setup writes are made as the `ledger` CLI makes them: not authorised against grants. */
+const local = write;
 
 /** A submission record; each value its own period, so that none is refused as a second submission. */
 const record = (unitId: string, value: number, headers: Record<string, string> = {}): BusMessage => ({
@@ -89,7 +62,7 @@ describe('the principals’ commands topics', () => {
     const store = getSQLiteEventStore({ path: join(dir, 'ledger.sqlite') });
     const ingestion = createIngestion({ store, logger: silent });
     await ingestion.start();
-    await ingestion.execute(local([...REFERENCE, ...(options.principals ?? [])]));
+    await ingestion.execute(local([...TWO_DISTRICTS, ...(options.principals ?? [])]));
     const bus = options.bus ?? getInProcessBus();
     const rejected: { value: RejectedCommand; headers: Readonly<Record<string, string>> }[] = [];
     const reader = await bus.consume(topics.rejectedCommands, {
@@ -141,6 +114,33 @@ describe('the principals’ commands topics', () => {
       actor: 'svc:int-a',
       auth: { method: 'kafka-topic', topic: 'ledger.commands.v1.int-a' },
     });
+  });
+
+  it('judges a correction by its submission’s unit: an appraiser of 747 cannot correct 748’s value by its id', async () => {
+    const { bus, ingestion, values, rejection } = await ledger({
+      principals: [
+        { type: 'principal', body: { id: 'svc:app-a', name: 'Appraiser of 747' } },
+        { type: 'grant', body: { principalId: 'svc:app-a', role: 'appraiser', unitId: '747' } },
+      ],
+    });
+    await ingestion.execute(
+      local([
+        { type: 'submission', body: { unitId: '748', indicator: 'on-time', period: '2023', value: 70 } },
+      ]),
+    );
+    const [theirs] = await values();
+    expect(theirs).toBeDefined();
+    const { submissionId } = (theirs as RecordedEvent).data as { submissionId: string };
+    await bus.publish('ledger.commands.v1.app-a', [
+      {
+        key: '748',
+        value: { type: 'correction', body: { submissionId, value: 99, reason: 'Sửa' } },
+        headers: {},
+      },
+    ]);
+    const refused = await rejection(403);
+    expect(refused.value.problem.errors?.map((e) => e.path)).toEqual(['body.submissionId']);
+    expect(ingestion.state().submissions.get(submissionId)?.value).toBe(70);
   });
 
   it('reads the topic of a principal registered later without a restart, and nothing it read before again', async () => {

@@ -1,11 +1,3 @@
-/**
- * `ledger access …`: principals, grants and API keys for ops without HTTP. A process that holds the
- * store's file is trusted as `local` (access.ts, AuthMethod), so these writes go through the same
- * ingestion as the API, with the same validation and decisions, but are not authorised against
- * grants: that is what lets an operator give the first grants, or recover a ledger whose every
- * access-admin key is lost.
- */
-import { closeSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadOrCreateServerSecret } from '@ledger/access';
@@ -14,7 +6,8 @@ import type { EventStore } from '@ledger/event-store';
 import { getSQLiteCredentials } from '@ledger/event-store-sqlite';
 import { createLogger } from '@ledger/http';
 import {
-  bootstrapOwner,
+  bootstrapOwnerKeyFile,
+  claimKeyFile,
   createIngestion,
   type Ingestion,
   type KeyIssuer,
@@ -131,30 +124,11 @@ function record(
  * overwritten, so that a second run cannot destroy the only copy of a working key.
  */
 function reserveKeyFile(path: string) {
-  let fd: number;
   try {
-    fd = openSync(path, 'wx', 0o600);
+    return { path, ...claimKeyFile(path) };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST')
-      throw new CliFailure(`${path} exists; a key file is never overwritten`, EXIT.usage);
-    throw new CliFailure(`cannot create ${path}: ${(error as Error).message}`, EXIT.usage);
+    throw new CliFailure((error as Error).message, EXIT.usage);
   }
-  return {
-    path,
-    fill(key: string) {
-      try {
-        writeSync(fd, `${key}\n`);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    },
-    abandon() {
-      closeSync(fd);
-      unlinkSync(path);
-    },
-  };
 }
 
 /** An instant as the CLI reads dates (a bare date is the end of that day in Asia/Ho_Chi_Minh), in ms. */
@@ -200,20 +174,13 @@ async function bootstrap(store: EventStore, values: Values, env: NodeJS.ProcessE
   if (ingestion.state().principals.has(OWNER)) return said();
   const credentials = openKeys(env);
   try {
-    const file = reserveKeyFile(resolve(values['key-file'] ?? accessPaths(env).adminKey));
-    let key: string | undefined;
-    try {
-      key = await bootstrapOwner({ store, ingestion, keys: credentials.keys });
-    } catch (error) {
-      file.abandon();
-      throw error;
-    }
-    if (key === undefined) {
-      file.abandon();
-      return said();
-    }
-    file.fill(key);
-    return said(file.path);
+    const keyFile = resolve(values['key-file'] ?? accessPaths(env).adminKey);
+    const written = await bootstrapOwnerKeyFile({ store, ingestion, keys: credentials.keys, keyFile }).catch(
+      (error: Error) => {
+        throw error.message.includes('never overwritten') ? new CliFailure(error.message, EXIT.usage) : error;
+      },
+    );
+    return said(written);
   } finally {
     credentials.close();
   }
