@@ -76,6 +76,8 @@ const SINGLE: Record<
     path: `/v1/submissions/${segment(submissionId)}/retractions`,
     body,
   }),
+  principal: (body) => ({ path: '/v1/access/principals', body }),
+  grant: (body) => ({ path: '/v1/access/grants', body }),
 };
 
 const WRITE_ROUTES = [

@@ -1,3 +1,4 @@
+import { ROLES } from '@ledger/domain';
 import type { CommandSpec, Mutation, TimeChoice } from './specs.ts';
 
 /**
@@ -9,6 +10,8 @@ export interface Model {
   readonly indicators: { code: string; measure: string }[];
   readonly methodologies: string[];
   readonly submissions: { id: string; retracted: boolean }[];
+  /** The principals the fuzzer registered (or tried to). */
+  readonly principals: string[];
   /** The latest recordedAt the ledger has answered with (ms). */
   latest: number;
   /** The next instant an import asks for (ms), a day after the last. */
@@ -33,6 +36,7 @@ export const newModel = (): Model => ({
   ],
   methodologies: ['cchc'],
   submissions: [],
+  principals: ['svc:fz-int-754'],
   latest: Date.parse('2024-01-05T02:00:00Z'),
   importAt: Date.parse('2024-01-06T02:00:00Z'),
   sealed: false,
@@ -181,8 +185,33 @@ export function buildCommand(
           reason: pick(REASONS, g),
         },
       };
+    case 'principal': {
+      const id = (e ?? 0) < 0.85 ? `svc:fz-${fresh().toLowerCase()}` : pick(model.principals, f);
+      model.principals.push(id);
+      return {
+        type: 'principal',
+        body: {
+          id,
+          name: pick(NAMES, g),
+          ...((h ?? 0) < 0.2 ? { oidc: { issuer: 'https://id.example.gov.vn', subject: fresh() } } : {}),
+        },
+      };
+    }
+    case 'grant':
+      return {
+        type: 'grant',
+        body: {
+          principalId: pick(model.principals, e),
+          role: pick(ROLE_NAMES, f),
+          ...((g ?? 0) < 0.6 ? { unitId: unit.id } : {}),
+          ...((h ?? 0) < 0.3 ? { validFrom: '2024-01-01', validTo: '2030-12-31' } : {}),
+          ...((c ?? 0) < 0.3 ? { reason: pick(REASONS, c) } : {}),
+        },
+      };
   }
 }
+
+const ROLE_NAMES = [...ROLES];
 
 /** The command with its mutation applied: a field replaced, removed or added, another type, another body. */
 export function mutate(

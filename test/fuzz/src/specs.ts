@@ -16,6 +16,8 @@ export const COMMAND_TYPES = [
   'submission',
   'correction',
   'retraction',
+  'principal',
+  'grant',
 ] as const;
 
 /** How a valid command is spoiled, if it is. */
@@ -134,6 +136,8 @@ export const commandSpec: fc.Arbitrary<CommandSpec> = fc.record(
       { arbitrary: fc.constant('unit-revision' as const), weight: 1 },
       { arbitrary: fc.constant('indicator' as const), weight: 1 },
       { arbitrary: fc.constant('methodology' as const), weight: 1 },
+      { arbitrary: fc.constant('principal' as const), weight: 1 },
+      { arbitrary: fc.constant('grant' as const), weight: 1 },
     ),
     draws,
     mutation: fc.oneof({ arbitrary: fc.constant(undefined), weight: 5 }, { arbitrary: mutation, weight: 1 }),
