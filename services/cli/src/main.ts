@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { Label, Rejection, visible, visibleJson } from '@ledger/domain';
+import { Label, PeriodSchema, Rejection, visible, visibleJson } from '@ledger/domain';
 import { toProblem } from '@ledger/http';
 import { display } from '@ledger/reports';
 import { ACCESS_USAGE, runAccess } from './commands/access.ts';
@@ -12,30 +12,41 @@ import { proofFromLog, readCheckpointFile, verifierKey, verifyLog } from './comm
 import { fold, openStore, readLog, storePath } from './event-log.ts';
 import { CliFailure, EXIT } from './failure.ts';
 
-const USAGE = `ledger <command> [options]   (reads LEDGER_STORE=sqlite:<path> or LEDGER_DATA_DIR, default ./data)
-
-  replay  --methodology ID --period P [--as-of D] [--parent-id ID] [--against URL] [--json]
+/** Each command's usage, as `ledger <command> --help` and `ledger help <command>` print it. */
+const HELP: Record<string, string> = {
+  replay: `  replay  --methodology ID --period P [--as-of D] [--parent-id ID] [--against URL] [--json]
           rebuild a ranking from the raw log; with --against, compare it field by field with what
-          the ledger at URL serves and report the first event at which they diverge
-  diff    --methodology ID --period P --from D1 [--to D2] [--json]
-          what changed in a ranking between two dates, and the events that caused it
-  export  --methodology ID --period P [--as-of D] [--format csv|json]
-          a ranking as of D, as CSV (default) or JSON, on stdout
-  import  FILE.json|FILE.csv [--actor NAME]
-          record a batch of commands, all or nothing (with its recordedAt only while the ledger is open)
-  seal    [--reason TEXT] [--actor NAME]
-          seal the ledger: from then on every write is recorded at its clock, and recordedAt is refused
-  verify  [--checkpoint FILE] [--key KEY | --key-file FILE]
+          the ledger at URL serves and report the first event at which they diverge`,
+  diff: `  diff    --methodology ID --period P --from D1 [--to D2] [--json]
+          what changed in a ranking between two dates, and the events that caused it`,
+  export: `  export  --methodology ID --period P [--as-of D] [--format csv|json]
+          a ranking as of D, as CSV (default) or JSON, on stdout`,
+  import: `  import  FILE.json|FILE.csv [--actor NAME]
+          record a batch of commands, all or nothing (with its recordedAt only while the ledger is open)`,
+  seal: `  seal    [--reason TEXT] [--actor NAME]
+          seal the ledger: from then on every write is recorded at its clock, and recordedAt is refused`,
+  verify: `  verify  [--checkpoint FILE] [--key KEY | --key-file FILE]
           check the log against the signed checkpoints it records and, with --checkpoint, against a
           checkpoint you kept: every event since is unaltered, nothing removed, inserted, reordered
-          or truncated. replay --checkpoint FILE first does this, then ranks from those leaves only
-  proof   --position P [--size N]  |  --from M [--to N]
+          or truncated. replay --checkpoint FILE first does this, then ranks from those leaves only`,
+  proof: `  proof   --position P [--size N]  |  --from M [--to N]
           an RFC 9162 inclusion proof of the event at position P, or a consistency proof between
-          tree sizes M and N, computed from the log (JSON)
-${ACCESS_USAGE}
+          tree sizes M and N, computed from the log (JSON)`,
+  access: ACCESS_USAGE,
+};
 
-Dates: ISO-8601; a bare date is the end of that day in Asia/Ho_Chi_Minh (UTC+7).
+const FOOTER = `Dates: ISO-8601; a bare date is the end of that day in Asia/Ho_Chi_Minh (UTC+7).
 Exit codes: 0 done or verified; 1 verification failed or refused; 2 bad usage or input.`;
+
+const USAGE = `ledger <command> [options]   (reads LEDGER_STORE=sqlite:<path> or LEDGER_DATA_DIR, default ./data)
+
+${Object.values(HELP).join('\n')}
+
+${FOOTER}`;
+
+/** The usage of one command, or of all. */
+const usageOf = (command: string | undefined) =>
+  command && HELP[command] ? `ledger ${command} [options]\n\n${HELP[command]}\n\n${FOOTER}` : USAGE;
 
 const OPTIONS = {
   methodology: { type: 'string' },
@@ -87,10 +98,22 @@ async function run(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
+  if (command === 'help') {
+    const [about] = rest;
+    if (about !== undefined && !Object.hasOwn(HELP, about))
+      throw new CliFailure(`unknown command ${about}; see ledger help`, EXIT.usage);
+    print(usageOf(about));
+    return EXIT.ok;
+  }
   if (values.help || !command) {
-    print(USAGE);
+    print(usageOf(command));
     return values.help ? EXIT.ok : EXIT.usage;
   }
+  if (values.period !== undefined && !PeriodSchema.safeParse(values.period).success)
+    throw new CliFailure(
+      `--period ${values.period} is not a period: a year (2023), a quarter (2023-Q4) or a month (2023-12)`,
+      EXIT.usage,
+    );
   const store = openStore();
   try {
     switch (command) {

@@ -10,6 +10,8 @@ import {
   type MerkleTree,
   type OpenedCheckpoint,
   openCheckpoint,
+  parseVerifierKey,
+  TransparencyLogError,
   toBase64,
   verifyConsistencyProof,
 } from '@ledger/transparency-log';
@@ -26,27 +28,40 @@ export async function verifierKey(options: {
   keyFile?: string;
   storePath?: string;
 }): Promise<string> {
-  if (options.key) return options.key.trim();
+  if (options.key) return checkedKey(options.key.trim(), '--key');
   const file =
     options.keyFile ??
     (process.env.LEDGER_LOG_VERIFIER_KEY
       ? undefined
       : options.storePath && join(dirname(options.storePath), 'log-verifier.key'));
   if (process.env.LEDGER_LOG_VERIFIER_KEY && !options.keyFile)
-    return process.env.LEDGER_LOG_VERIFIER_KEY.trim();
+    return checkedKey(process.env.LEDGER_LOG_VERIFIER_KEY.trim(), 'LEDGER_LOG_VERIFIER_KEY');
   if (!file) throw new CliFailure('no verifier key: pass --key or --key-file', EXIT.usage);
-  return (
-    await readFile(file, 'utf8').catch(() => {
-      throw new CliFailure(`cannot read the verifier key ${file}: pass --key or --key-file`, EXIT.usage);
-    })
-  ).trim();
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new CliFailure(`cannot read the verifier key ${file}: pass --key or --key-file`, EXIT.usage);
+  });
+  return checkedKey(text.trim(), file);
 }
 
-function open(note: string, key: string, where: string): OpenedCheckpoint {
+/** A verifier key that is not one is bad input (exit 2), not a failed verification. */
+function checkedKey(key: string, where: string): string {
+  try {
+    parseVerifierKey(key);
+  } catch (error) {
+    throw new CliFailure(`${where} is not a verifier key: ${(error as Error).message}`, EXIT.usage);
+  }
+  return key;
+}
+
+/** Malformed, the checkpoint an auditor kept is unreadable input (2); one in the log fails the log (1). */
+const UNREADABLE = new Set(['malformed-note', 'malformed-checkpoint']);
+
+function open(note: string, key: string, where: string, given = false): OpenedCheckpoint {
   try {
     return openCheckpoint(note, key);
   } catch (error) {
-    throw new CliFailure(`${where}: ${(error as Error).message}`, EXIT.failed);
+    const unreadable = given && error instanceof TransparencyLogError && UNREADABLE.has(error.code);
+    throw new CliFailure(`${where}: ${(error as Error).message}`, unreadable ? EXIT.usage : EXIT.failed);
   }
 }
 
@@ -158,7 +173,7 @@ export function verifyLog(log: readonly RecordedEvent[], key: string, keptCheckp
   }
   let kept: Verification['checkpoint'];
   if (keptCheckpoint !== undefined) {
-    const checkpoint = open(keptCheckpoint, key, 'the checkpoint given');
+    const checkpoint = open(keptCheckpoint, key, 'the checkpoint given', true);
     checkPrefix(tree, checkpoint, 'the checkpoint given');
     const current = { origin: checkpoint.origin, size: tree.size, root: tree.root() };
     if (!verifyConsistencyProof(consistencyProofJson(tree, checkpoint.size), checkpoint, current))
