@@ -8,6 +8,7 @@ import { rankingCsv } from './commands/export.ts';
 import { importFile } from './commands/import.ts';
 import { compareWithServed, positionFor, replayRanking } from './commands/replay.ts';
 import { sealLedger } from './commands/seal.ts';
+import { stamper } from './commands/stamp.ts';
 import { proofFromLog, readCheckpointFile, verifierKey, verifyLog } from './commands/verify.ts';
 import { fold, openStore, readLog, storePath } from './event-log.ts';
 import { CliFailure, EXIT } from './failure.ts';
@@ -142,15 +143,16 @@ async function run(argv: string[]): Promise<number> {
         };
         const position = positionFor(index, request.asOf);
         const report = replayRanking(index, request, position);
+        const stamp = () => stamper(log, index)(position, request.asOf);
         if (command === 'export') {
           if (values.format !== 'csv' && values.format !== 'json')
             throw new CliFailure('--format is csv or json', EXIT.usage);
-          if (values.format === 'json') printJson(report);
+          if (values.format === 'json') printJson({ ...stamp(), ...report });
           else process.stdout.write(rankingCsv(report));
           return EXIT.ok;
         }
         if (!values.against) {
-          if (values.json) printJson(report);
+          if (values.json) printJson({ ...stamp(), ...report });
           else {
             for (const r of report.rows)
               print(`${r.rank}\t${visible(r.unitId)}\t${visible(r.unitName)}\t${r.total}`);
@@ -182,15 +184,22 @@ async function run(argv: string[]): Promise<number> {
       case 'diff': {
         required(values, 'methodology', 'period', 'from');
         const log = await readLog(store);
-        const result = diff(fold(log), log, {
+        const index = fold(log);
+        const result = diff(index, log, {
           methodologyId: values.methodology as string,
           period: values.period as string,
           from: values.from as string,
           ...(values.to ? { to: values.to } : {}),
           ...(values['parent-id'] ? { parentId: values['parent-id'] } : {}),
         });
-        if (values.json) printJson(result);
-        else
+        if (values.json) {
+          const stamp = stamper(log, index);
+          printJson({
+            ...result,
+            from: { ...result.from, ...stamp(result.from.position, values.from) },
+            to: { ...result.to, ...stamp(result.to.position, values.to) },
+          });
+        } else
           for (const c of result.changes) {
             print(
               `${visible(c.unitName)} (${visible(c.unitId)}): rank ${c.rankFrom ?? '–'} → ${c.rankTo ?? '–'}, total ${c.totalFrom === null ? '–' : display(c.totalFrom)} → ${c.totalTo === null ? '–' : display(c.totalTo)}`,
