@@ -9,9 +9,6 @@
  * purpose: it never skips. The first build downloads three small modules through the Go module
  * proxy (they stay in the module cache) and compiles; later runs reuse Go's build cache.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { RecordedEvent } from '@ledger/domain';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toBase64 } from '../src/bytes.ts';
@@ -26,65 +23,7 @@ import {
 } from '../src/proofs.ts';
 import { createMerkleTree, type MerkleTree } from '../src/tree.ts';
 import { ledgerEvents } from './fixtures/events.ts';
-
-const SOURCE_DIR = fileURLToPath(new URL('../interop/verify-go/', import.meta.url));
-const CACHE_DIR = fileURLToPath(new URL('../.cache/', import.meta.url));
-const BINARY = `${CACHE_DIR}verify-go${process.platform === 'win32' ? '.exe' : ''}`;
-
-interface VerifierInput {
-  verifierKey: string;
-  origin?: string;
-  checkpoints: string[];
-  inclusion: (InclusionProofJson & { leafData?: string })[];
-  consistency: ConsistencyProofJson[];
-  leafHashes?: string[];
-}
-
-interface VerifierRun {
-  status: number | null;
-  report: {
-    ok: boolean;
-    checkpoints: string[];
-    inclusionVerified: number;
-    consistencyVerified: number;
-    rootsRebuiltFromLeafHashes: number;
-    failures: string[];
-  };
-  stderr: string;
-}
-
-let buildMs = 0;
-
-function buildVerifier(): void {
-  const version = spawnSync('go', ['version'], { encoding: 'utf8' });
-  if (version.error || version.status !== 0) {
-    throw new Error(
-      'The interop test needs Go on the PATH (Go ≥ 1.24: https://go.dev/dl/), to build the reference ' +
-        `verifier in ${SOURCE_DIR}. It does not skip without it. (${version.error?.message ?? version.stderr})`,
-    );
-  }
-  mkdirSync(CACHE_DIR, { recursive: true });
-  const started = Date.now();
-  const build = spawnSync('go', ['build', '-o', BINARY, '.'], {
-    cwd: SOURCE_DIR,
-    encoding: 'utf8',
-    timeout: 280_000,
-    env: { ...process.env, GOFLAGS: '-mod=mod -buildvcs=false', CGO_ENABLED: '0' },
-  });
-  buildMs = Date.now() - started;
-  if (build.error || build.status !== 0) {
-    throw new Error(
-      `go build of the reference verifier failed:\n${build.error?.message ?? ''}${build.stderr}`,
-    );
-  }
-}
-
-function runVerifier(input: VerifierInput): VerifierRun {
-  const run = spawnSync(BINARY, [], { input: JSON.stringify(input), encoding: 'utf8', timeout: 60_000 });
-  if (run.error) throw run.error;
-  if (run.status === 2) throw new Error(`the verifier could not read its input: ${run.stderr}`);
-  return { status: run.status, report: JSON.parse(run.stdout) as VerifierRun['report'], stderr: run.stderr };
-}
+import { buildMs, buildVerifier, runVerifier, type VerifierInput } from './go-verifier.ts';
 
 const ORIGIN = 'ledger.example.gov.vn/indicators';
 const SIZES = [0, 1, 7, 16, 33, 50];

@@ -84,7 +84,12 @@ export function logRouter(deps: {
         res,
         problem(400, `the event at position ${position} is not in a tree of size ${treeSize}`),
       );
-    res.json({ position, ...inclusionProofJson(tree, leafIndex, treeSize) });
+    // The shape `ledger proof` prints too, and the reference verifier reads as it is served.
+    res.json({
+      position,
+      ...inclusionProofJson(tree, leafIndex, treeSize),
+      root: toBase64(tree.root(treeSize)),
+    });
   });
 
   router.get('/v1/log/proofs/consistency', (req, res) => {
@@ -93,7 +98,11 @@ export function logRouter(deps: {
     const newSize = to ?? tree.size;
     if (newSize > tree.size) return sendProblem(res, outOfRange('to', tree.size));
     if (from > newSize) return sendProblem(res, problem(400, 'from must not be larger than to'));
-    res.json(consistencyProofJson(tree, from, newSize));
+    res.json({
+      ...consistencyProofJson(tree, from, newSize),
+      oldRoot: toBase64(tree.root(from)),
+      newRoot: toBase64(tree.root(newSize)),
+    });
   });
 
   return router;

@@ -45,18 +45,36 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 )
 
+// An inclusion proof as the ledger serves it (GET /v1/log/proofs/inclusion, `ledger proof`):
+// position is the event's place in the ledger's log, for the reader; root, when given, must be the
+// root of the verified checkpoint of treeSize.
 type inclusion struct {
+	Position  *int64   `json:"position"`
 	LeafIndex int64    `json:"leafIndex"`
 	TreeSize  int64    `json:"treeSize"`
 	LeafHash  string   `json:"leafHash"`
 	AuditPath []string `json:"auditPath"`
+	Root      *string  `json:"root"`
 	LeafData  *string  `json:"leafData"`
 }
 
+// A consistency proof as the ledger serves it; oldRoot and newRoot, when given, must be the roots
+// of the verified checkpoints of those sizes.
 type consistency struct {
 	OldSize int64    `json:"oldSize"`
 	NewSize int64    `json:"newSize"`
 	Proof   []string `json:"proof"`
+	OldRoot *string  `json:"oldRoot"`
+	NewRoot *string  `json:"newRoot"`
+}
+
+// Whether a root the proof carries, if any, is the verified checkpoint's.
+func sameRoot(given *string, verified []byte) bool {
+	if given == nil {
+		return true
+	}
+	decoded, err := base64.StdEncoding.DecodeString(*given)
+	return err == nil && bytes.Equal(decoded, verified)
 }
 
 type input struct {
@@ -183,6 +201,10 @@ func run(in input) (r report) {
 			fail("inclusion %d: no verified checkpoint of size %d", i, p.TreeSize)
 			continue
 		}
+		if !sameRoot(p.Root, root) {
+			fail("inclusion %d: root is not the root of the verified checkpoint of size %d", i, p.TreeSize)
+			continue
+		}
 		leaf, err := decodeHash(p.LeafHash)
 		if err != nil {
 			fail("inclusion %d: leafHash: %v", i, err)
@@ -231,6 +253,10 @@ func run(in input) (r report) {
 		newRoot, ok2 := roots[c.NewSize]
 		if !ok1 || !ok2 {
 			fail("consistency %d: no verified checkpoints of sizes %d and %d", i, c.OldSize, c.NewSize)
+			continue
+		}
+		if !sameRoot(c.OldRoot, oldRoot) || !sameRoot(c.NewRoot, newRoot) {
+			fail("consistency %d: oldRoot or newRoot is not the verified checkpoint's", i)
 			continue
 		}
 		path, err := decodeHashes(c.Proof)
