@@ -128,6 +128,15 @@ export type AccessEvent =
       readonly data: { keyId: string; principalId: string; revokedBy: string; reason: string | null };
     };
 
+/** The commands that manage access (recorded without sealing an open ledger: time.ts). */
+export const ACCESS_COMMAND_TYPES: ReadonlySet<string> = new Set([
+  'principal',
+  'grant',
+  'grant-revocation',
+  'api-key',
+  'api-key-revocation',
+]);
+
 export const ACCESS_EVENT_TYPES: ReadonlySet<string> = new Set([
   'ledger.principal-registered.v1',
   'ledger.grant-given.v1',

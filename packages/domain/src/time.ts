@@ -28,15 +28,6 @@ export interface TimeRequest {
   readonly access?: boolean;
 }
 
-/** The commands that manage access: recorded without sealing an open ledger. */
-export const ACCESS_COMMAND_TYPES: ReadonlySet<string> = new Set([
-  'principal',
-  'grant',
-  'grant-revocation',
-  'api-key',
-  'api-key-revocation',
-]);
-
 export const FIRST_CLOCK_WRITE = 'sealed by the first write recorded at the ledger’s clock';
 
 /** The seal a write records with it, if it seals the ledger; throws a Rejection if the rule refuses the write. */

@@ -1,33 +1,15 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { loadOrCreateServerSecret, verifyApiKey } from '@ledger/access';
 import { getSQLiteCredentials, getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const CLI = new URL('../src/main.ts', import.meta.url).pathname;
+import { runCli } from './run-cli.ts';
 
 let dir: string;
 
-/** This environment without the variables that would point the CLI elsewhere than the test's directory. */
-const { LEDGER_STORE: _, LEDGER_CREDENTIALS: __, LEDGER_KEY_SECRET_FILE: ___, ...env } = process.env;
-
 /** Runs `pnpm ledger …` as its own process on the test's data directory. */
-async function ledger(...args: string[]) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', CLI, ...args],
-      { env: { ...env, LEDGER_DATA_DIR: dir } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const ledger = (...args: string[]) => runCli(dir, ...args);
 
 interface GrantRow {
   principalId: string;

@@ -1,30 +1,15 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import { createMerkleTree, generateKey, signCheckpoint } from '@ledger/transparency-log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.ts';
 
-const CLI = new URL('../src/main.ts', import.meta.url).pathname;
-const { LEDGER_STORE: _, LEDGER_LOG_VERIFIER_KEY: __, ...env } = process.env;
 let dir: string;
 
 /** Runs `pnpm ledger …` as its own process on an empty ledger of the test's directory. */
-async function ledger(...args: string[]) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', CLI, ...args],
-      { env: { ...env, LEDGER_DATA_DIR: dir } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const ledger = (...args: string[]) => runCli(dir, ...args);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ledger-cli-usage-'));
