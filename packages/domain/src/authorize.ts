@@ -25,6 +25,8 @@ export const ACTIONS = {
   'verify-replay': ['auditor', 'ops'],
   rebuild: ['ops'],
   checkpoint: ['ops'],
+  /** Rotating the key that signs the log's checkpoints. */
+  'key-rotation': ['ops'],
   seal: ['ops'],
   /** The principals and grants, as of any date. */
   'access-read': ['auditor', 'access-admin'],

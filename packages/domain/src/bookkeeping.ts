@@ -37,10 +37,37 @@ const CheckpointSigned = z.object({
   note: z.string().min(1),
 });
 
+/**
+ * The transparency log: the key that signs its checkpoints changed, by a rotation (signed by the
+ * previous key and the next) or after the previous key was lost (signed by the next only). `note`
+ * is the signed key statement (@ledger/transparency-log, key-statement.ts); the other fields repeat
+ * what it says, for readers that do not open it.
+ */
+export const LOG_KEY_ROTATED = 'tlog.key-rotated.v1';
+export const LOG_KEY_LOSS_ACKNOWLEDGED = 'tlog.key-loss-acknowledged.v1';
+const KeyStatementRecorded = z.object({
+  origin: z.string().min(1),
+  size: Position,
+  root: z.string().min(1),
+  /** The verifier key that signs from this statement on. */
+  verifierKey: z.string().min(1),
+  /** Why, as the statement says. */
+  reason: z.string().optional(),
+  note: z.string().min(1),
+});
+const LogKeyRotated = KeyStatementRecorded.extend({ previousKey: z.string().min(1) });
+const LogKeyLossAcknowledged = KeyStatementRecorded.extend({ lostKey: z.string().min(1) });
+
+/** Whether an event on `tlog:checkpoints` is a key statement (else it is a checkpoint). */
+export const isLogKeyStatement = (type: string): boolean =>
+  type === LOG_KEY_ROTATED || type === LOG_KEY_LOSS_ACKNOWLEDGED;
+
 const BOOKKEEPING = new Map<string, z.ZodType>([
   [IDEMPOTENCY_KEY_RECORDED, IdempotencyKeyRecorded],
   [SCORING_CHECKPOINT_RECORDED, ScoringCheckpointRecorded],
   [CHECKPOINT_SIGNED, CheckpointSigned],
+  [LOG_KEY_ROTATED, LogKeyRotated],
+  [LOG_KEY_LOSS_ACKNOWLEDGED, LogKeyLossAcknowledged],
 ]);
 
 /**

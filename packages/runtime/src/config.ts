@@ -75,7 +75,58 @@ export const TransparencyLogSettings = {
     .default('indicator-ledger.example/log'),
   /** Seconds between signed checkpoints (when the log has grown); 0 signs only on request. */
   LEDGER_CHECKPOINT_INTERVAL: z.coerce.number({ message: 'must be a number of seconds' }).min(0).default(60),
+  /** Where the log signing key is kept (log-signing.key, mode 0600); default: the state directory. */
+  LEDGER_LOG_KEY_DIR: z.string().min(1, 'must be a directory path').optional(),
+  /**
+   * The signing key the log expects, as `<origin>+<8 hex key id>`, declared lost: at the next
+   * start the signer records the loss in the log and signs with a new key. Only that key: once the
+   * loss is recorded, the setting has no effect.
+   */
+  LEDGER_LOG_KEY_LOST: z
+    .string()
+    .regex(
+      /^[^\s+]+\+[0-9a-f]{8}$/,
+      'must be the lost key as <origin>+<8 hex key id>, as the refusal to start names it',
+    )
+    .optional(),
+  /** Why the key was lost: one line, recorded in the log with the loss. */
+  LEDGER_LOG_KEY_LOSS_REASON: z
+    .string()
+    .trim()
+    .min(1)
+    .max(500)
+    .regex(/^[^\p{Cc}]*$/u, 'must be one line without control characters')
+    .optional(),
 };
+
+/** A key loss says why. */
+export function checkTransparencyLog(
+  c: { LEDGER_LOG_KEY_LOST?: string | undefined; LEDGER_LOG_KEY_LOSS_REASON?: string | undefined },
+  ctx: z.RefinementCtx,
+) {
+  if (c.LEDGER_LOG_KEY_LOST && !c.LEDGER_LOG_KEY_LOSS_REASON)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['LEDGER_LOG_KEY_LOSS_REASON'],
+      message: 'is required with LEDGER_LOG_KEY_LOST: the log records why the key was lost',
+    });
+}
+
+/** The transparency log's options, from its settings. */
+export const transparencyLogOptions = (c: {
+  LEDGER_LOG_ORIGIN: string;
+  LEDGER_CHECKPOINT_INTERVAL: number;
+  LEDGER_LOG_KEY_DIR?: string | undefined;
+  LEDGER_LOG_KEY_LOST?: string | undefined;
+  LEDGER_LOG_KEY_LOSS_REASON?: string | undefined;
+}) => ({
+  origin: c.LEDGER_LOG_ORIGIN,
+  intervalSeconds: c.LEDGER_CHECKPOINT_INTERVAL,
+  ...(c.LEDGER_LOG_KEY_DIR ? { keyDir: c.LEDGER_LOG_KEY_DIR } : {}),
+  ...(c.LEDGER_LOG_KEY_LOST
+    ? { keyLoss: { lostKey: c.LEDGER_LOG_KEY_LOST, reason: c.LEDGER_LOG_KEY_LOSS_REASON ?? '' } }
+    : {}),
+});
 
 /** The schemes of a KurrentDB connection string (`esdb` is the deprecated EventStoreDB one). */
 const KURRENTDB_CONNECTION_STRING = /^(?:kurrentdb|kurrent|kdb|esdb)(?:\+discover)?:\/\/\S+$/;
@@ -149,6 +200,7 @@ export const ServiceConfig = z
   })
   .superRefine((c, ctx) => {
     checkAccess(c, ctx, true);
+    checkTransparencyLog(c, ctx);
     if (c.KAFKA_SASL_MECHANISM && (!c.KAFKA_SASL_USERNAME || !c.KAFKA_SASL_PASSWORD))
       for (const name of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const)
         if (!c[name])

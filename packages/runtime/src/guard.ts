@@ -11,6 +11,7 @@ import type { AccessSource, Authenticator } from './authentication.ts';
 const ROUTE_ACTIONS: readonly { method: string; path: RegExp; action: Action }[] = [
   { method: 'POST', path: /^\/v1\/ops\/projections\/[^/]+\/rebuild$/, action: 'rebuild' },
   { method: 'POST', path: /^\/v1\/ops\/log\/checkpoint$/, action: 'checkpoint' },
+  { method: 'POST', path: /^\/v1\/ops\/log\/key-rotation$/, action: 'key-rotation' },
   { method: 'POST', path: /^\/v1\/ops\/seal$/, action: 'seal' },
   { method: 'POST', path: /^\/v1\/ops\/verify-replay$/, action: 'verify-replay' },
   { method: 'GET', path: /^\/v1\/ops\//, action: 'ops-read' },

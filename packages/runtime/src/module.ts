@@ -45,6 +45,10 @@ export interface TransparencyLogOptions {
   readonly origin: string;
   /** Seconds between signed checkpoints when the log has grown; 0 signs only on request. */
   readonly intervalSeconds: number;
+  /** Where the signing key is kept; default: the state directory. */
+  readonly keyDir?: string;
+  /** A lost signing key to replace at start, recording its loss (LEDGER_LOG_KEY_LOST); default none. */
+  readonly keyLoss?: { readonly lostKey: string; readonly reason: string };
 }
 
 /** A mounted module: the routes it serves, what it follows of the log, and how it stops. */

@@ -4,7 +4,7 @@ import { ConfigError, createLogger, loadConfig, onShutdown } from '@ledger/http'
 import { openBus, openStore } from './adapters.ts';
 import { openAuthenticator } from './authentication.ts';
 import { openCheckpoints } from './checkpoints.ts';
-import { type ServiceConfig, serviceConfig } from './config.ts';
+import { type ServiceConfig, serviceConfig, transparencyLogOptions } from './config.ts';
 import { crashHook } from './crash.ts';
 import type { ModuleContext, Mounted } from './module.ts';
 import { serve } from './shell.ts';
@@ -58,10 +58,7 @@ export async function runService(
         bus,
         stateDir: config.LEDGER_STATE_DIR,
         checkpoints: (owner) => openCheckpoints(config.LEDGER_STATE_DIR, owner),
-        transparencyLog: {
-          origin: config.LEDGER_LOG_ORIGIN,
-          intervalSeconds: config.LEDGER_CHECKPOINT_INTERVAL,
-        },
+        transparencyLog: transparencyLogOptions(config),
         crash: crashHook(name, config.LEDGER_CRASH_AT, config.LEDGER_CRASH_AFTER),
         authenticator,
         reads: config.LEDGER_READS,

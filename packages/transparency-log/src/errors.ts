@@ -5,6 +5,7 @@
  *   does not match its name and key;
  * - malformed-note: not a signed note (C2SP signed-note): encoding, blank line, signature lines;
  * - malformed-checkpoint: the note text is not a C2SP tlog-checkpoint;
+ * - malformed-statement: the note text is not a key statement (key-statement.ts);
  * - malformed-proof: a proof JSON object is not of the documented shape;
  * - wrong-key: the note carries no signature by the trusted key(s) (signed by another key);
  * - bad-signature: a signature by a trusted key does not verify (the note was altered);
@@ -14,6 +15,7 @@ export type TransparencyLogErrorCode =
   | 'malformed-key'
   | 'malformed-note'
   | 'malformed-checkpoint'
+  | 'malformed-statement'
   | 'malformed-proof'
   | 'wrong-key'
   | 'bad-signature'

@@ -11,6 +11,19 @@ export {
 } from './checkpoint.ts';
 export { TransparencyLogError, type TransparencyLogErrorCode } from './errors.ts';
 export {
+  formatKeyStatement,
+  isStatementReason,
+  type KeyLoss,
+  type KeyRotation,
+  type KeyStatement,
+  keyHandle,
+  type OpenedKeyStatement,
+  openKeyStatement,
+  parseKeyStatement,
+  signKeyLoss,
+  signKeyRotation,
+} from './key-statement.ts';
+export {
   generateKey,
   isValidKeyName,
   keyId,
@@ -23,6 +36,8 @@ export {
   openNote,
   parseSignerKey,
   parseVerifierKey,
+  type ReadNote,
+  readNote,
   signNote,
   verifierKeyOf,
 } from './note.ts';

@@ -211,13 +211,17 @@ export function signNote(text: string, signers: readonly NoteSigner[]): string {
   return `${text}\n${lines}`;
 }
 
+/** A signed note's text and signature lines, parsed but not verified. */
+export interface ReadNote {
+  readonly text: string;
+  readonly lines: readonly (NoteSignature & { readonly signature: Uint8Array })[];
+}
+
 /**
- * Opens a signed note: parses it and checks every signature whose key name and ID match a given
- * verifier. Signatures by other keys are ignored (listed as unverified). Throws malformed-note,
- * bad-signature (a trusted key's signature fails: the whole note is refused) or wrong-key (no
- * signature by any given verifier).
+ * Reads a signed note without checking a signature: its text (what was signed) and who claims to
+ * have signed it. Throws malformed-note.
  */
-export function openNote(note: string | Uint8Array, verifiers: readonly NoteVerifier[]): OpenedNote {
+export function readNote(note: string | Uint8Array): ReadNote {
   let msg: string;
   if (typeof note === 'string') {
     msg = note;
@@ -236,7 +240,32 @@ export function openNote(note: string | Uint8Array, verifiers: readonly NoteVeri
   const text = msg.slice(0, split + 1);
   const block = msg.slice(split + 2);
   if (block === '' || !block.endsWith('\n')) throw malformedNote('the signature block must end in a newline');
+  const rawLines = block.slice(0, -1).split('\n');
+  if (rawLines.length > MAX_SIGNATURES) throw malformedNote(`more than ${MAX_SIGNATURES} signatures`);
+  const lines = rawLines.map((line) => {
+    if (!line.startsWith(SIGNATURE_PREFIX)) throw malformedNote('a signature line must start with "— "');
+    const rest = line.slice(SIGNATURE_PREFIX.length);
+    const space = rest.indexOf(' ');
+    const name = space < 0 ? rest : rest.slice(0, space);
+    const b64 = space < 0 ? '' : rest.slice(space + 1);
+    const raw = fromBase64(b64);
+    if (!isValidKeyName(name) || raw === undefined || raw.length < 5) {
+      throw malformedNote('malformed signature line');
+    }
+    const id = new DataView(raw.buffer, raw.byteOffset).getUint32(0);
+    return { name, keyId: id, base64: b64, signature: raw.subarray(4) };
+  });
+  return { text, lines };
+}
 
+/**
+ * Opens a signed note: parses it and checks every signature whose key name and ID match a given
+ * verifier. Signatures by other keys are ignored (listed as unverified). Throws malformed-note,
+ * bad-signature (a trusted key's signature fails: the whole note is refused) or wrong-key (no
+ * signature by any given verifier).
+ */
+export function openNote(note: string | Uint8Array, verifiers: readonly NoteVerifier[]): OpenedNote {
+  const { text, lines } = readNote(note);
   const known = new Map<string, NoteVerifier>();
   for (const v of verifiers) {
     const k = `${v.name}+${v.keyId}`;
@@ -248,19 +277,7 @@ export function openNote(note: string | Uint8Array, verifiers: readonly NoteVeri
   const signatures: NoteSignature[] = [];
   const unverifiedSignatures: NoteSignature[] = [];
   const seen = new Set<string>();
-  const lines = block.slice(0, -1).split('\n');
-  if (lines.length > MAX_SIGNATURES) throw malformedNote(`more than ${MAX_SIGNATURES} signatures`);
-  for (const line of lines) {
-    if (!line.startsWith(SIGNATURE_PREFIX)) throw malformedNote('a signature line must start with "— "');
-    const rest = line.slice(SIGNATURE_PREFIX.length);
-    const space = rest.indexOf(' ');
-    const name = space < 0 ? rest : rest.slice(0, space);
-    const b64 = space < 0 ? '' : rest.slice(space + 1);
-    const raw = fromBase64(b64);
-    if (!isValidKeyName(name) || raw === undefined || raw.length < 5) {
-      throw malformedNote('malformed signature line');
-    }
-    const id = new DataView(raw.buffer, raw.byteOffset).getUint32(0);
+  for (const { name, keyId: id, base64: b64, signature } of lines) {
     const sig: NoteSignature = { name, keyId: id, base64: b64 };
     const k = `${name}+${id}`;
     const verifier = known.get(k);
@@ -270,7 +287,7 @@ export function openNote(note: string | Uint8Array, verifiers: readonly NoteVeri
     }
     if (seen.has(k)) continue;
     seen.add(k);
-    if (!verifier.verify(message, raw.subarray(4))) {
+    if (!verifier.verify(message, signature)) {
       throw new TransparencyLogError('bad-signature', `invalid signature for key ${name}+${hex8(id)}`);
     }
     signatures.push(sig);

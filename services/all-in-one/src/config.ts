@@ -1,6 +1,7 @@
 import {
   AccessSettings,
   checkAccess,
+  checkTransparencyLog,
   ProcessSettings,
   Switch,
   TransparencyLogSettings,
@@ -18,6 +19,9 @@ export const AllInOneConfig = z
     // API keys are kept in the data directory unless LEDGER_CREDENTIALS says otherwise.
     ...AccessSettings,
   })
-  .superRefine((c, ctx) => checkAccess(c, ctx, false));
+  .superRefine((c, ctx) => {
+    checkAccess(c, ctx, false);
+    checkTransparencyLog(c, ctx);
+  });
 
 export type AllInOneConfig = z.infer<typeof AllInOneConfig>;

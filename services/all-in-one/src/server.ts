@@ -5,7 +5,14 @@ import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import type { Logger } from '@ledger/http';
 import { mountIngestion } from '@ledger/ingestion';
 import { mountProjection } from '@ledger/projection';
-import { mountAll, openAuthenticator, openCheckpoints, type Served, serve } from '@ledger/runtime';
+import {
+  mountAll,
+  openAuthenticator,
+  openCheckpoints,
+  type Served,
+  serve,
+  transparencyLogOptions,
+} from '@ledger/runtime';
 import { mountScoring } from '@ledger/scoring';
 import type { AllInOneConfig } from './config.ts';
 import { loadDemo } from './demo.ts';
@@ -45,10 +52,7 @@ export async function startLedger(config: AllInOneConfig, logger: Logger): Promi
       bus: getInProcessBus(),
       stateDir: dataDir,
       checkpoints: (owner) => openCheckpoints(dataDir, owner),
-      transparencyLog: {
-        origin: config.LEDGER_LOG_ORIGIN,
-        intervalSeconds: config.LEDGER_CHECKPOINT_INTERVAL,
-      },
+      transparencyLog: transparencyLogOptions(config),
       crash: () => undefined,
       authenticator,
       reads: config.LEDGER_READS,

@@ -138,6 +138,7 @@ describe('identity and access', () => {
         }),
       'ops-read': (c) => c.call('GET', '/v1/ops/projections'),
       rebuild: (c) => c.call('POST', '/v1/ops/projections/as-of-index/rebuild', {}),
+      'key-rotation': (c) => c.call('POST', '/v1/ops/log/key-rotation', { reason: 'test' }),
       'access-admin': (c) => c.call('POST', '/v1/access/principals', { id: `svc:p-${fresh()}`, name: 'P' }),
       'access-read': (c) => c.call('GET', '/v1/access/grants'),
     };
@@ -149,7 +150,7 @@ describe('identity and access', () => {
       'target-admin': ['target'],
       importer: [],
       auditor: ['ops-read', 'access-read'],
-      ops: ['ops-read', 'rebuild'],
+      ops: ['ops-read', 'rebuild', 'key-rotation'],
       'access-admin': ['access-admin', 'access-read'],
     };
     const scoped = new Set<Role>(['integrator', 'appraiser', 'unit-admin', 'target-admin']);

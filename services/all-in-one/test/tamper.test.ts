@@ -72,7 +72,7 @@ describe('tamper evidence: signed checkpoints, proofs and the verifier', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(
-      /^verified: \d+ events; 1 checkpoints recorded in the log match it; it extends the checkpoint given/,
+      /^verified: \d+ events; 1 checkpoint recorded in the log matches it; it extends the checkpoint given/,
     );
   });
 

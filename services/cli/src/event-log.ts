@@ -2,24 +2,46 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLedgerIndex, foldRecorded, type LedgerIndex, type RecordedEvent } from '@ledger/domain';
 import { type EventStore, readPages } from '@ledger/event-store';
-import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
+import { type ServiceConfig, StoreLocation } from '@ledger/runtime';
+import { openStore as openServiceStore } from '@ledger/runtime/service';
 import { SingleBar } from 'cli-progress';
 import { CliFailure, EXIT } from './failure.ts';
 
-/** The store file the CLI reads: LEDGER_STORE (sqlite:<path>) or else $LEDGER_DATA_DIR/ledger.sqlite. */
-export function storePath(env: NodeJS.ProcessEnv = process.env): string {
-  const location = env.LEDGER_STORE;
-  if (!location) return join(env.LEDGER_DATA_DIR ?? './data', 'ledger.sqlite');
-  if (!location.startsWith('sqlite:'))
-    throw new CliFailure(`LEDGER_STORE=${location}: this build's CLI reads sqlite:<path> stores`, EXIT.usage);
-  return location.slice('sqlite:'.length);
+/**
+ * The store the CLI reads: LEDGER_STORE, parsed as the services parse it (a SQLite file or a
+ * KurrentDB connection string), or else $LEDGER_DATA_DIR/ledger.sqlite.
+ */
+export function storeLocation(env: NodeJS.ProcessEnv = process.env): StoreLocation {
+  const value = env.LEDGER_STORE;
+  if (!value) return { kind: 'sqlite', path: join(env.LEDGER_DATA_DIR ?? './data', 'ledger.sqlite') };
+  const parsed = StoreLocation.safeParse(value);
+  if (!parsed.success)
+    throw new CliFailure(
+      `LEDGER_STORE=${JSON.stringify(value)}: ${parsed.error.issues[0]?.message}`,
+      EXIT.usage,
+    );
+  return parsed.data;
 }
 
-export function openStore(env: NodeJS.ProcessEnv = process.env): EventStore {
-  const path = storePath(env);
-  if (!existsSync(path))
-    throw new CliFailure(`no ledger at ${path} (set LEDGER_DATA_DIR or LEDGER_STORE)`, EXIT.usage);
-  return getSQLiteEventStore({ path });
+/** The store's file, beside which verify looks for log-verifier.key when no key is given (none on KurrentDB). */
+export function storePath(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const location = storeLocation(env);
+  return location.kind === 'sqlite' ? location.path : undefined;
+}
+
+/** Opens the store a location names. Tests give one over their own stand-in. */
+export type StoreOpener = (location: StoreLocation) => EventStore;
+
+/** As the services open it (@ledger/runtime), which reads only LEDGER_STORE of their configuration. */
+export const openAdapter: StoreOpener = (location) =>
+  openServiceStore({ LEDGER_STORE: location } as ServiceConfig);
+
+/** The ledger's store. A SQLite file that is not there is a mistake in the location, not an empty ledger. */
+export function openStore(env: NodeJS.ProcessEnv = process.env, open: StoreOpener = openAdapter): EventStore {
+  const location = storeLocation(env);
+  if (location.kind === 'sqlite' && !existsSync(location.path))
+    throw new CliFailure(`no ledger at ${location.path} (set LEDGER_DATA_DIR or LEDGER_STORE)`, EXIT.usage);
+  return open(location);
 }
 
 /** A progress bar on stderr while a long job runs (only when stderr is a terminal). */

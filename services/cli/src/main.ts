@@ -1,17 +1,24 @@
 import { parseArgs } from 'node:util';
-import { Label, PeriodSchema, Rejection, visible, visibleJson } from '@ledger/domain';
-import { toProblem } from '@ledger/http';
+import { Label, PeriodSchema, visible, visibleJson } from '@ledger/domain';
 import { display } from '@ledger/reports';
 import { ACCESS_USAGE, runAccess } from './commands/access.ts';
 import { diff } from './commands/diff.ts';
 import { rankingCsv } from './commands/export.ts';
 import { importFile } from './commands/import.ts';
 import { compareWithServed, positionFor, replayRanking } from './commands/replay.ts';
+import { rotateKey } from './commands/rotate-key.ts';
 import { sealLedger } from './commands/seal.ts';
 import { stamper } from './commands/stamp.ts';
-import { proofFromLog, readCheckpointFile, verifierKey, verifyLog } from './commands/verify.ts';
+import {
+  proofFromLog,
+  readCheckpointFile,
+  verificationLines,
+  verifierKeys,
+  verifyLog,
+} from './commands/verify.ts';
 import { fold, openStore, readLog, storePath } from './event-log.ts';
 import { CliFailure, EXIT } from './failure.ts';
+import { type CliIo, cliIo, exitCodeOf, printers } from './run.ts';
 
 /** Each command's usage, as `ledger <command> --help` and `ledger help <command>` print it. */
 const HELP: Record<string, string> = {
@@ -26,20 +33,28 @@ const HELP: Record<string, string> = {
           record a batch of commands, all or nothing (with its recordedAt only while the ledger is open)`,
   seal: `  seal    [--reason TEXT] [--actor NAME]
           seal the ledger: from then on every write is recorded at its clock, and recordedAt is refused`,
-  verify: `  verify  [--checkpoint FILE] [--key KEY | --key-file FILE]
+  verify: `  verify  [--checkpoint FILE] [--key KEY]... [--key-file FILE]... [--strict]
           check the log against the signed checkpoints it records and, with --checkpoint, against a
           checkpoint you kept: every event since is unaltered, nothing removed, inserted, reordered
-          or truncated. replay --checkpoint FILE first does this, then ranks from those leaves only`,
+          or truncated. The keys are those you pinned (a --key-file is a keyring: one key per line);
+          the key statements the log records are followed from them, rotations and losses; --strict
+          fails on a recorded key loss. replay --checkpoint FILE first does this, then ranks from
+          those leaves only`,
   proof: `  proof   --position P [--size N]  |  --from M [--to N]
           an RFC 9162 inclusion proof of the event at position P, or a consistency proof between
           tree sizes M and N, computed from the log (JSON)`,
+  'rotate-key': `  rotate-key --server URL [--reason TEXT]
+          ask the ledger at URL to rotate its log signing key (ops; the credential in
+          LEDGER_CREDENTIAL): the log records a statement signed by the old key and the new`,
   access: ACCESS_USAGE,
 };
 
 const FOOTER = `Dates: ISO-8601; a bare date is the end of that day in Asia/Ho_Chi_Minh (UTC+7).
 Exit codes: 0 done or verified; 1 verification failed or refused; 2 bad usage or input.`;
 
-const USAGE = `ledger <command> [options]   (reads LEDGER_STORE=sqlite:<path> or LEDGER_DATA_DIR, default ./data)
+const USAGE = `ledger <command> [options]   (reads the store LEDGER_STORE names: sqlite:<path> or kurrentdb://…;
+                             default $LEDGER_DATA_DIR/ledger.sqlite, LEDGER_DATA_DIR default ./data;
+                             on KurrentDB, verify needs --key, --key-file or LEDGER_LOG_VERIFIER_KEY)
 
 ${Object.values(HELP).join('\n')}
 
@@ -64,16 +79,12 @@ const OPTIONS = {
   checkpoint: { type: 'string' },
   position: { type: 'string' },
   size: { type: 'string' },
-  key: { type: 'string' },
-  'key-file': { type: 'string' },
+  key: { type: 'string', multiple: true },
+  'key-file': { type: 'string', multiple: true },
+  strict: { type: 'boolean', default: false },
+  server: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
-
-/** Prints a line. Whatever in it comes from the log goes through `visible` first: nothing reaches the terminal raw. */
-const print = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-/** Prints a value as JSON, with the same characters written as JSON escapes. */
-const printJson = (value: unknown) =>
-  process.stdout.write(`${visibleJson(JSON.stringify(value, null, 2))}\n`);
 
 /** --actor, held to the rule of every actor (no control or invisible characters). */
 function actorOption(value: string | undefined): string {
@@ -88,9 +99,19 @@ function required(values: Record<string, unknown>, ...names: string[]) {
       throw new CliFailure(`--${name} is required`, EXIT.usage);
 }
 
-async function run(argv: string[]): Promise<number> {
+/**
+ * Runs a command line to its exit code, a failure written as one line on stderr. Importable: a test
+ * runs the CLI in-process with its own environment, output buffers and store (run.ts).
+ */
+export const run = (argv: string[], given: Partial<CliIo> = {}): Promise<number> => {
+  const io = cliIo(given);
+  return exitCodeOf(() => dispatch(argv, io), io.stderr);
+};
+
+async function dispatch(argv: string[], io: CliIo): Promise<number> {
+  const { print, printJson } = printers(io.stdout);
   // Its own options (an --actor that defaults to the owner, --unit, --expires-at…): parsed there.
-  if (argv[0] === 'access') return runAccess(argv.slice(1), { print, printJson });
+  if (argv[0] === 'access') return runAccess(argv.slice(1), { print, printJson }, io.env, io.openStore);
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
@@ -115,7 +136,16 @@ async function run(argv: string[]): Promise<number> {
       `--period ${values.period} is not a period: a year (2023), a quarter (2023-Q4) or a month (2023-12)`,
       EXIT.usage,
     );
-  const store = openStore();
+  if (command === 'rotate-key') {
+    const change = await rotateKey({ server: values.server, reason: values.reason, env: io.env });
+    if (values.json) printJson(change);
+    else
+      print(
+        `rotated at position ${change.position} (tree size ${change.size}): ${visible(change.previousKey)} → ${visible(change.verifierKey)}`,
+      );
+    return EXIT.ok;
+  }
+  const store = openStore(io.env, io.openStore);
   try {
     switch (command) {
       case 'replay':
@@ -125,12 +155,13 @@ async function run(argv: string[]): Promise<number> {
         let leaves = '';
         if (values.checkpoint) {
           const kept = await readCheckpointFile(values.checkpoint);
-          const key = await verifierKey({
-            key: values.key,
-            keyFile: values['key-file'],
-            storePath: storePath(),
+          const keys = await verifierKeys({
+            keys: values.key,
+            keyFiles: values['key-file'],
+            storePath: storePath(io.env),
+            env: io.env,
           });
-          const { checkpoint } = verifyLog(log, key, kept);
+          const { checkpoint } = verifyLog(log, keys, kept, { strict: values.strict });
           log = log.slice(0, checkpoint?.size);
           leaves = ` from the ${checkpoint?.size} leaves of checkpoint ${checkpoint?.root}`;
         }
@@ -148,7 +179,7 @@ async function run(argv: string[]): Promise<number> {
           if (values.format !== 'csv' && values.format !== 'json')
             throw new CliFailure('--format is csv or json', EXIT.usage);
           if (values.format === 'json') printJson({ ...stamp(), ...report });
-          else process.stdout.write(rankingCsv(report));
+          else io.stdout.write(rankingCsv(report));
           return EXIT.ok;
         }
         if (!values.against) {
@@ -250,18 +281,19 @@ async function run(argv: string[]): Promise<number> {
         return EXIT.ok;
       }
       case 'verify': {
-        const log = await readLog(store);
-        const key = await verifierKey({
-          key: values.key,
-          keyFile: values['key-file'],
-          storePath: storePath(),
+        const keys = await verifierKeys({
+          keys: values.key,
+          keyFiles: values['key-file'],
+          storePath: storePath(io.env),
+          env: io.env,
         });
         const kept = values.checkpoint ? await readCheckpointFile(values.checkpoint) : undefined;
-        const result = verifyLog(log, key, kept);
+        const result = verifyLog(await readLog(store), keys, kept, { strict: values.strict });
         if (values.json) printJson({ verified: true, ...result });
-        else
-          print(
-            `verified: ${result.size} events; ${result.recordedCheckpoints} checkpoints recorded in the log match it${result.checkpoint ? `; it extends the checkpoint given (size ${result.checkpoint.size})` : ''}`,
+        else for (const line of verificationLines(result)) print(line);
+        for (const loss of result.losses)
+          io.stderr.write(
+            `ledger: warning: the log records the loss of key ${visible(loss.lostKey)} at position ${loss.position}; from there, only the log vouches for ${visible(loss.nextKey)}\n`,
           );
         return EXIT.ok;
       }
@@ -273,19 +305,5 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
-try {
-  process.exitCode = await run(process.argv.slice(2));
-} catch (error) {
-  if (error instanceof CliFailure) {
-    process.stderr.write(`ledger: ${visible(error.message)}\n`);
-    process.exitCode = error.exitCode;
-  } else if (error instanceof Rejection) {
-    const p = toProblem(error);
-    const detail = p.errors?.map((e) => `${e.path}: ${e.message}`).join('; ') ?? p.detail;
-    process.stderr.write(`ledger: refused (${p.status}): ${visible(detail)}\n`);
-    process.exitCode = EXIT.failed;
-  } else {
-    process.stderr.write(`ledger: ${visible((error as Error).message)}\n`);
-    process.exitCode = EXIT.failed;
-  }
-}
+// The entry point (`pnpm ledger`), not an import of it.
+if (import.meta.main) process.exitCode = await run(process.argv.slice(2));

@@ -13,12 +13,16 @@ const {
 } = process.env;
 
 /** Runs `pnpm ledger …` as its own process on the ledger of `dataDir`: its exit code and output. */
-export async function runCli(dataDir: string, ...args: string[]) {
+export const runCli = (dataDir: string, ...args: string[]) =>
+  runCliWith({ LEDGER_DATA_DIR: dataDir }, ...args);
+
+/** Runs `pnpm ledger …` as its own process with these variables (LEDGER_STORE, say) set. */
+export async function runCliWith(vars: Record<string, string>, ...args: string[]) {
   try {
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
       ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', CLI, ...args],
-      { env: { ...env, LEDGER_DATA_DIR: dataDir } },
+      { env: { ...env, ...vars } },
     );
     return { code: 0, stdout, stderr };
   } catch (error) {

@@ -1,12 +1,17 @@
 import type { Bus } from '@ledger/bus';
-import { lastAtOrBefore } from '@ledger/domain';
+import { bookkeepingStreams, isLogKeyStatement, lastAtOrBefore, Rejection } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
-import { type Logger, NO_QUERY, parseQuery, problem, sendProblem } from '@ledger/http';
-import { consistencyProofJson, inclusionProofJson, toBase64 } from '@ledger/transparency-log';
+import { invalidInput, type Logger, NO_QUERY, parseQuery, problem, sendProblem } from '@ledger/http';
+import {
+  consistencyProofJson,
+  inclusionProofJson,
+  isStatementReason,
+  toBase64,
+} from '@ledger/transparency-log';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Projection } from './projection.ts';
-import { type Checkpointer, loadOrCreateLogKeys, startCheckpointer } from './transparency.ts';
+import { type Checkpointer, startCheckpointer } from './transparency.ts';
 
 /** The tree size and root covering the log up to a position: what an answer was computed from. */
 export function logAt(projection: Projection, position: number) {
@@ -24,9 +29,8 @@ export function logRouter(deps: {
   projection: Projection;
   store: EventStore;
   checkpointer: Checkpointer;
-  verifierKey: string;
 }): Router {
-  const { projection, store, checkpointer, verifierKey } = deps;
+  const { projection, store, checkpointer } = deps;
   const router = Router();
   const outOfRange = (what: string, max: number) =>
     problem(400, `${what} must be at most ${max}, the log's size`);
@@ -37,14 +41,32 @@ export function logRouter(deps: {
     res.json({
       size,
       root: toBase64(projection.tree.root(size)),
-      verifierKey,
+      verifierKey: checkpointer.verifierKey(),
       checkpoint: checkpointer.latest() ?? null,
     });
   });
 
   router.get('/v1/log/key', (req, res) => {
     parseQuery(NO_QUERY, req);
-    res.type('text/plain').send(`${verifierKey}\n`);
+    res.type('text/plain').send(`${checkpointer.verifierKey()}\n`);
+  });
+
+  /**
+   * The key statements the log records, in log order: each change of the signing key, by a
+   * rotation or after a loss. An auditor follows them from the key they pinned (`ledger verify`).
+   */
+  router.get('/v1/log/keys', async (req, res) => {
+    parseQuery(NO_QUERY, req);
+    const statements = (await store.readStream(bookkeepingStreams.logCheckpoints))
+      .filter((e) => isLogKeyStatement(e.type))
+      .map((e) => ({
+        position: e.position,
+        recordedAt: e.recordedAt,
+        type: e.type,
+        actor: e.metadata.actor,
+        ...(e.data as object),
+      }));
+    res.json({ verifierKey: checkpointer.verifierKey(), statements });
   });
 
   router.get('/v1/log/checkpoint', (req, res) => {
@@ -69,6 +91,32 @@ export function logRouter(deps: {
         problem(503, 'nothing to sign: the projection is not live or the log is empty'),
       );
     res.status(signed === before ? 200 : 201).json(signed);
+  });
+
+  const RotationRequest = z.strictObject({
+    reason: z
+      .string()
+      .refine(isStatementReason, 'must be one line of at most 500 characters, without control characters')
+      .optional(),
+  });
+
+  /**
+   * Rotates the signing key (ops): the log records a statement signed by the current key and the
+   * next one, at the tree that covers every write acknowledged before the call; later checkpoints
+   * are signed by the next key. 201 with the statement.
+   */
+  router.post('/v1/ops/log/key-rotation', async (req, res) => {
+    const parsed = RotationRequest.safeParse(req.body ?? {});
+    if (!parsed.success) throw invalidInput(parsed.error);
+    if (!req.principal) throw new Rejection('unauthenticated', 'A key rotation needs a credential.');
+    await projection.waitFor((await store.head()).position, 5_000);
+    const change = await checkpointer.rotateKey({
+      actor: req.principal.id,
+      auth: req.principal.auth,
+      correlationId: req.correlationId,
+      ...(parsed.data.reason ? { reason: parsed.data.reason } : {}),
+    });
+    res.status(201).json(change);
   });
 
   router.get('/v1/log/proofs/inclusion', (req, res) => {
@@ -108,25 +156,20 @@ export function logRouter(deps: {
   return router;
 }
 
-/** The transparency log of a projection: its keys (from `stateDir`), the checkpointer and the routes. */
+/** The transparency log of a projection: its keys (in `keyDir`, log-keys.ts), the checkpointer and the routes. */
 export async function startTransparencyLog(deps: {
   projection: Projection;
   store: EventStore;
   bus: Bus;
-  stateDir: string;
+  keyDir: string;
   origin: string;
   intervalSeconds: number;
+  keyLoss?: { readonly lostKey: string; readonly reason: string } | undefined;
   logger: Logger;
 }) {
-  const keys = await loadOrCreateLogKeys(deps.stateDir, deps.origin, deps.logger);
-  const checkpointer = await startCheckpointer({ ...deps, keys, intervalMs: deps.intervalSeconds * 1000 });
+  const checkpointer = await startCheckpointer({ ...deps, intervalMs: deps.intervalSeconds * 1000 });
   return {
     checkpointer,
-    router: logRouter({
-      projection: deps.projection,
-      store: deps.store,
-      checkpointer,
-      verifierKey: keys.verifierKey,
-    }),
+    router: logRouter({ projection: deps.projection, store: deps.store, checkpointer }),
   };
 }

@@ -8,9 +8,9 @@ import { verifyReplayInSeparateProcess } from './verify-replay.ts';
 
 /**
  * The projection module: follows the log into the as-of index, serves the read API and the
- * transparency log. On a SQLite store it also hashes the log on another thread, and answers
- * verify-replay by running the CLI against this process (the CLI reads SQLite stores only; elsewhere
- * the endpoint says it is not configured).
+ * transparency log, and answers verify-replay by running the CLI against this process, on the
+ * store this process reads (a SQLite file or KurrentDB: the CLI reads both). On a SQLite store it
+ * also hashes the log on another thread.
  */
 export async function mountProjection(ctx: ModuleContext): Promise<Mounted> {
   const { store, bus, logger, stateDir, storeLocation } = ctx;
@@ -28,17 +28,19 @@ export async function mountProjection(ctx: ModuleContext): Promise<Mounted> {
     projection,
     store,
     bus,
-    stateDir,
+    keyDir: ctx.transparencyLog.keyDir ?? stateDir,
     origin: ctx.transparencyLog.origin,
     intervalSeconds: ctx.transparencyLog.intervalSeconds,
+    keyLoss: ctx.transparencyLog.keyLoss,
     logger,
   });
-  const verifyReplay = sqlite
-    ? (request: { methodologyId: string; period: string; asOf?: string }) =>
-        verifyReplayInSeparateProcess({ ...request, store: `sqlite:${sqlite.path}`, url: ctx.selfUrl() })
-    : undefined;
+  // The store as LEDGER_STORE names it to the child CLI: the same one, through its own connection.
+  const cliStore =
+    storeLocation.kind === 'sqlite' ? `sqlite:${storeLocation.path}` : storeLocation.connectionString;
+  const verifyReplay = (request: { methodologyId: string; period: string; asOf?: string }) =>
+    verifyReplayInSeparateProcess({ ...request, store: cliStore, url: ctx.selfUrl() });
   return {
-    routers: [readRouter({ projection, store, ...(verifyReplay ? { verifyReplay } : {}) }), log.router],
+    routers: [readRouter({ projection, store, verifyReplay }), log.router],
     projections: [projection],
     access: indexAccess(
       () => projection.index,

@@ -20,6 +20,7 @@ export interface ReplayVerification {
  * log by code that shares no memory with the server it checks.
  */
 export async function verifyReplayInSeparateProcess(options: {
+  /** The store, as the child's LEDGER_STORE: `sqlite:<path>` or a KurrentDB connection string. */
   store: string;
   url: string;
   methodologyId: string;

@@ -202,7 +202,7 @@ function requestOf(spec: Spec, model: Model, id: string): Request {
     }
     case 'ops': {
       const body =
-        spec.op === 'seal'
+        spec.op === 'seal' || spec.op === 'key-rotation'
           ? JSON.stringify(
               typeof spec.reason === 'string' ? { reason: spec.reason } : { reason: spec.reason },
             )
@@ -212,6 +212,7 @@ function requestOf(spec: Spec, model: Model, id: string): Request {
       const path = {
         seal: '/v1/ops/seal',
         checkpoint: '/v1/ops/log/checkpoint',
+        'key-rotation': '/v1/ops/log/key-rotation',
         'verify-replay': '/v1/ops/verify-replay',
         rebuild: '/v1/ops/projections/as-of-index/rebuild',
       }[spec.op];
@@ -220,7 +221,7 @@ function requestOf(spec: Spec, model: Model, id: string): Request {
         path,
         body,
         headers: { 'content-type': 'application/json' },
-        writes: spec.op === 'seal',
+        writes: spec.op === 'seal' || spec.op === 'key-rotation',
         label: `ops ${spec.op}`,
       };
     }

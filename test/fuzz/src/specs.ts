@@ -78,7 +78,7 @@ export type Spec =
     }
   | {
       readonly kind: 'ops';
-      readonly op: 'seal' | 'checkpoint' | 'verify-replay' | 'rebuild';
+      readonly op: 'seal' | 'checkpoint' | 'verify-replay' | 'rebuild' | 'key-rotation';
       readonly reason?: unknown;
     };
 
@@ -266,6 +266,7 @@ export const spec: fc.Arbitrary<Spec> = fc.oneof(
           { arbitrary: fc.constant('seal' as const), weight: 1 },
           { arbitrary: fc.constant('rebuild' as const), weight: 1 },
           { arbitrary: fc.constant('verify-replay' as const), weight: 1 },
+          { arbitrary: fc.constant('key-rotation' as const), weight: 1 },
         ),
         reason: fc.oneof(anyString(), anyJson()),
       },

@@ -17,7 +17,7 @@ import {
   type WriteOutcome,
 } from '@ledger/ingestion';
 import { createAuthenticator } from '@ledger/runtime';
-import { fold, openStore, readLog } from '../event-log.ts';
+import { fold, openStore, readLog, type StoreOpener } from '../event-log.ts';
 import { CliFailure, EXIT } from '../failure.ts';
 
 /** The lines of `ledger --help` for this command; `ledger access --help` prints them too. */
@@ -276,6 +276,8 @@ export async function runAccess(
   argv: string[],
   out: Output,
   env: NodeJS.ProcessEnv = process.env,
+  /** Opens the store LEDGER_STORE names; by default as the services do. */
+  open?: StoreOpener,
 ): Promise<number> {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
@@ -289,7 +291,7 @@ export async function runAccess(
     out.print(ACCESS_USAGE);
     return values.help ? EXIT.ok : EXIT.usage;
   }
-  const store = openStore(env);
+  const store = openStore(env, open);
   try {
     switch (sub) {
       case 'bootstrap':

@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { CHECKPOINT_SIGNED, type RecordedEvent } from '@ledger/domain';
+import { CHECKPOINT_SIGNED, type RecordedEvent, visible } from '@ledger/domain';
 import {
   bytesEqual,
   consistencyProofJson,
   createMerkleTree,
   eventLeafHash,
   inclusionProofJson,
+  keyHandle,
   type MerkleTree,
   type OpenedCheckpoint,
   openCheckpoint,
@@ -16,31 +17,51 @@ import {
   verifyConsistencyProof,
 } from '@ledger/transparency-log';
 import { CliFailure, EXIT } from '../failure.ts';
+import { type Epoch, type KeyChain, type KeyLossReport, keyChain, type Trust } from './key-chain.ts';
 
 export const readCheckpointFile = (file: string) =>
   readFile(file, 'utf8').catch(() => {
     throw new CliFailure(`cannot read the checkpoint ${file}`, EXIT.usage);
   });
 
-/** The verifier key: --key, --key-file, LEDGER_LOG_VERIFIER_KEY, or log-verifier.key beside the store. */
-export async function verifierKey(options: {
-  key?: string;
-  keyFile?: string;
-  storePath?: string;
-}): Promise<string> {
-  if (options.key) return checkedKey(options.key.trim(), '--key');
-  const file =
-    options.keyFile ??
-    (process.env.LEDGER_LOG_VERIFIER_KEY
-      ? undefined
-      : options.storePath && join(dirname(options.storePath), 'log-verifier.key'));
-  if (process.env.LEDGER_LOG_VERIFIER_KEY && !options.keyFile)
-    return checkedKey(process.env.LEDGER_LOG_VERIFIER_KEY.trim(), 'LEDGER_LOG_VERIFIER_KEY');
-  if (!file) throw new CliFailure('no verifier key: pass --key or --key-file', EXIT.usage);
+/**
+ * The verifier keys the auditor pins: every --key, every key in each --key-file (a keyring: one
+ * key per line; blank lines and lines starting with # are skipped), else LEDGER_LOG_VERIFIER_KEY
+ * (likewise one per line), else log-verifier.key beside a SQLite store.
+ */
+export async function verifierKeys(options: {
+  keys?: readonly string[] | undefined;
+  keyFiles?: readonly string[] | undefined;
+  /** The SQLite store's file; undefined for a store with no file (KurrentDB). */
+  storePath: string | undefined;
+  env?: NodeJS.ProcessEnv;
+}): Promise<string[]> {
+  const keys = (options.keys ?? []).map((k) => checkedKey(k.trim(), '--key'));
+  for (const file of options.keyFiles ?? []) keys.push(...(await keyring(file)));
+  if (keys.length > 0) return keys;
+  const fromEnv = (options.env ?? process.env).LEDGER_LOG_VERIFIER_KEY;
+  if (fromEnv) return keyLines(fromEnv).map((k) => checkedKey(k, 'LEDGER_LOG_VERIFIER_KEY'));
+  if (!options.storePath)
+    throw new CliFailure(
+      'no verifier key: pass --key or --key-file, or set LEDGER_LOG_VERIFIER_KEY (a KurrentDB store has no log-verifier.key beside it)',
+      EXIT.usage,
+    );
+  return keyring(join(dirname(options.storePath), 'log-verifier.key'));
+}
+
+const keyLines = (text: string) =>
+  text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+
+async function keyring(file: string): Promise<string[]> {
   const text = await readFile(file, 'utf8').catch(() => {
     throw new CliFailure(`cannot read the verifier key ${file}: pass --key or --key-file`, EXIT.usage);
   });
-  return checkedKey(text.trim(), file);
+  const keys = keyLines(text).map((k) => checkedKey(k, file));
+  if (keys.length === 0) throw new CliFailure(`${file} holds no verifier key`, EXIT.usage);
+  return keys;
 }
 
 /** A verifier key that is not one is bad input (exit 2), not a failed verification. */
@@ -56,17 +77,23 @@ function checkedKey(key: string, where: string): string {
 /** Malformed, the checkpoint an auditor kept is unreadable input (2); one in the log fails the log (1). */
 const UNREADABLE = new Set(['malformed-note', 'malformed-checkpoint']);
 
-function open(note: string, key: string, where: string, given = false): OpenedCheckpoint {
-  try {
-    return openCheckpoint(note, key);
-  } catch (error) {
-    const unreadable = given && error instanceof TransparencyLogError && UNREADABLE.has(error.code);
-    throw new CliFailure(`${where}: ${(error as Error).message}`, unreadable ? EXIT.usage : EXIT.failed);
+function open(note: string, keys: readonly string[], where: string, given = false): OpenedCheckpoint {
+  let failure: unknown;
+  for (const key of keys) {
+    try {
+      return openCheckpoint(note, key);
+    } catch (error) {
+      failure = error;
+      // Another of the keys may have signed it; any other fault is the note's, whichever key.
+      if (!(error instanceof TransparencyLogError && error.code === 'wrong-key')) break;
+    }
   }
+  const unreadable = given && failure instanceof TransparencyLogError && UNREADABLE.has(failure.code);
+  throw new CliFailure(`${where}: ${(failure as Error).message}`, unreadable ? EXIT.usage : EXIT.failed);
 }
 
 /** Checks that the log's first `size` leaves hash to the checkpoint's root. */
-function checkPrefix(tree: MerkleTree, checkpoint: OpenedCheckpoint, where: string) {
+function checkPrefix(tree: MerkleTree, checkpoint: { size: number; root: Uint8Array }, where: string) {
   if (checkpoint.size > tree.size)
     throw new CliFailure(
       `${where} covers ${checkpoint.size} events but the log has ${tree.size}: the log was truncated`,
@@ -152,28 +179,63 @@ export interface Verification {
   readonly root: string;
   /** The checkpoints the log itself records, all verified. */
   readonly recordedCheckpoints: number;
+  /** The keys that signed the log, in order, each with how it came to be trusted. */
+  readonly keys: readonly {
+    readonly key: string;
+    readonly verifierKey: string | undefined;
+    readonly from: number;
+    readonly trust: Trust;
+    readonly checkpoints: number;
+  }[];
+  /** The key losses the log records: from each, the chain of signatures does not vouch for the next key. */
+  readonly losses: readonly KeyLossReport[];
   /** The checkpoint given, if any, which the log extends. */
-  readonly checkpoint?: { readonly size: number; readonly root: string };
+  readonly checkpoint?: { readonly size: number; readonly root: string; readonly key: string };
 }
 
 /**
- * Verifies the log: every checkpoint it records must be signed by the key and match the log's
- * prefix of its size; a checkpoint an auditor kept must too, and the log must extend it (a
- * consistency proof from its size to the log's is built and verified).
+ * Verifies the log from the keys the auditor pinned: its key statements must form a chain that
+ * reaches a pinned key (rotation.ts's rules, key-chain.ts), every checkpoint it records must be
+ * signed by the key of its epoch and match the log's prefix of its size, and so must each
+ * statement's tree; a checkpoint the auditor kept must be signed by a trusted key, and the log must
+ * extend it (a consistency proof from its size to the log's is built and verified). With `strict`,
+ * a recorded key loss fails the verification.
  */
-export function verifyLog(log: readonly RecordedEvent[], key: string, keptCheckpoint?: string): Verification {
+export function verifyLog(
+  log: readonly RecordedEvent[],
+  pinned: readonly string[],
+  keptCheckpoint?: string,
+  options: { strict?: boolean } = {},
+): Verification {
   const tree = treeOf(log);
-  let recorded = 0;
+  const chain = keyChain(log, pinned);
+  const counts = new Map<Epoch, number>();
   for (const e of log) {
     if (e.type !== CHECKPOINT_SIGNED) continue;
     const where = `the checkpoint recorded at position ${e.position}`;
-    const checkpoint = open((e.data as { note: string }).note, key, where);
+    const epoch = chain.epochAt(e.position) as Epoch;
+    if (epoch.trust === undefined || epoch.verifierKey === undefined)
+      throw untrusted(chain, epoch, pinned, where);
+    const checkpoint = open((e.data as { note: string }).note, [epoch.verifierKey], where);
     checkPrefix(tree, checkpoint, where);
-    recorded++;
+    counts.set(epoch, (counts.get(epoch) ?? 0) + 1);
   }
+  for (const { event, statement } of chain.statements)
+    checkPrefix(tree, statement, `the key statement recorded at position ${event.position}`);
+  if (options.strict && chain.losses.length > 0)
+    throw new CliFailure(
+      `the log records the loss of key ${chain.losses[0]?.lostKey} at position ${chain.losses[0]?.position}, and --strict refuses a key that no signature chain vouches for`,
+      EXIT.failed,
+    );
+  const trusted = chain.epochs.flatMap((e) => (e.trust && e.verifierKey ? [e.verifierKey] : []));
   let kept: Verification['checkpoint'];
   if (keptCheckpoint !== undefined) {
-    const checkpoint = open(keptCheckpoint, key, 'the checkpoint given', true);
+    const checkpoint = open(
+      keptCheckpoint,
+      chain.epochs.length ? trusted : pinned,
+      'the checkpoint given',
+      true,
+    );
     checkPrefix(tree, checkpoint, 'the checkpoint given');
     const current = { origin: checkpoint.origin, size: tree.size, root: tree.root() };
     if (!verifyConsistencyProof(consistencyProofJson(tree, checkpoint.size), checkpoint, current))
@@ -181,9 +243,15 @@ export function verifyLog(log: readonly RecordedEvent[], key: string, keptCheckp
         'the log does not extend the checkpoint given (consistency proof failed)',
         EXIT.failed,
       );
-    kept = { size: checkpoint.size, root: toBase64(checkpoint.root) };
+    const [signature] = checkpoint.signatures;
+    kept = {
+      size: checkpoint.size,
+      root: toBase64(checkpoint.root),
+      key: signature ? keyHandle(signature) : '',
+    };
   }
-  if (recorded === 0 && !kept)
+  const recorded = [...counts.values()].reduce((a, b) => a + b, 0);
+  if (recorded === 0 && chain.statements.length === 0 && !kept)
     throw new CliFailure(
       'nothing to verify against: the log records no checkpoint; pass --checkpoint',
       EXIT.failed,
@@ -192,6 +260,55 @@ export function verifyLog(log: readonly RecordedEvent[], key: string, keptCheckp
     size: tree.size,
     root: toBase64(tree.root()),
     recordedCheckpoints: recorded,
+    keys: chain.epochs.map((e) => ({
+      key: e.key,
+      verifierKey: e.verifierKey,
+      from: e.from,
+      trust: e.trust as Trust,
+      checkpoints: counts.get(e) ?? 0,
+    })),
+    losses: chain.losses,
     ...(kept ? { checkpoint: kept } : {}),
   };
+}
+
+/** Why an epoch's checkpoints cannot be trusted: no pinned key reaches its key. */
+function untrusted(chain: KeyChain, epoch: Epoch, pinned: readonly string[], where: string): CliFailure {
+  const given = pinned.map(keyHandle).join(', ');
+  const loss = chain.losses.find((l) => l.position > epoch.from);
+  return new CliFailure(
+    `${where} is signed by ${epoch.key}, and no key you pinned (${given}) vouches for it${
+      loss
+        ? `: the chain breaks at the loss of ${loss.lostKey} recorded at position ${loss.position}; pin ${epoch.key} too`
+        : chain.statements.length
+          ? ': no rotation the log records leads from a pinned key to it'
+          : ''
+    }`,
+    EXIT.failed,
+  );
+}
+
+const counted = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+const TRUST: Record<Trust, string> = { pinned: 'pinned', rotation: 'by rotation', loss: 'after a key loss' };
+
+/** A verification in words: what was checked, the keys and how each is trusted, and any loss. */
+export function verificationLines(result: Verification): string[] {
+  const lines = [
+    `verified: ${result.size} events; ${counted(result.recordedCheckpoints, 'checkpoint')} recorded in the log ${result.recordedCheckpoints === 1 ? 'matches' : 'match'} it${result.checkpoint ? `; it extends the checkpoint given (size ${result.checkpoint.size})` : ''}`,
+  ];
+  if (result.keys.length > 1)
+    lines.push(
+      `keys: ${result.keys
+        .map(
+          (k) =>
+            `${visible(k.key)} ${TRUST[k.trust]}${k.from ? ` at position ${k.from}` : ''} (${counted(k.checkpoints, 'checkpoint')})`,
+        )
+        .join(', ')}`,
+    );
+  for (const loss of result.losses)
+    lines.push(
+      `key loss at position ${loss.position} (${loss.recordedAt}, by ${visible(loss.actor)}): ${visible(loss.lostKey)} replaced by ${visible(loss.nextKey)}: ${visible(loss.reason)}`,
+    );
+  return lines;
 }
