@@ -1,23 +1,15 @@
 import { type Bus, commandsTopicSuffix, type PreparedTopics } from '@ledger/bus';
 import { getKafkaBus, type KafkaBus, type TopicSpec } from '@ledger/bus-kafka';
 import type { EventStore } from '@ledger/event-store';
-import { getKurrentDBEventStore } from '@ledger/event-store-kurrentdb';
-import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
 import type { Logger } from '@ledger/http';
 import type { ServiceConfig } from './config.ts';
 import { reportingStoppedConsumers } from './stopped-consumers.ts';
+import { openStoreAt } from './stores.ts';
 import { principalCommandsTopicSpec, topicSpecs } from './topics.ts';
 
-/**
- * The event store LEDGER_STORE names: a SQLite file, or a KurrentDB server or cluster. `durability`
- * 'derived' is for a writer whose events are recomputed from the log (SQLite: see its option).
- */
-export function openStore(config: ServiceConfig, durability: 'full' | 'derived' = 'full'): EventStore {
-  const location = config.LEDGER_STORE;
-  return location.kind === 'kurrentdb'
-    ? getKurrentDBEventStore({ connectionString: location.connectionString })
-    : getSQLiteEventStore({ path: location.path, durability });
-}
+/** The event store LEDGER_STORE names (stores.ts). */
+export const openStore = (config: ServiceConfig, durability: 'full' | 'derived' = 'full'): EventStore =>
+  openStoreAt(config.LEDGER_STORE, durability);
 
 /**
  * The Kafka bus, with every shared topic the services use created (or checked) first, and the

@@ -5,4 +5,5 @@ export * from './crash.ts';
 export * from './guard.ts';
 export * from './module.ts';
 export * from './shell.ts';
+export * from './stores.ts';
 export * from './topics.ts';

@@ -393,6 +393,11 @@ describe('access settings', () => {
       expect((await ledger.call('GET', '/v1/units', undefined, NONE)).status).toBe(401);
       expect((await ledger.get('/v1/units')).status).toBe(200);
       expect((await ledger.call('GET', '/healthz', undefined, NONE)).status).toBe(200);
+      // verify-replay's child process reads the served ranking as the caller.
+      expect((await ledger.post('/v1/batch', SEED)).status).toBe(201);
+      await ledger.settled();
+      const verified = await ledger.post('/v1/ops/verify-replay', { methodologyId: 'cchc', period: '2023' });
+      expect(verified.body).toMatchObject({ verified: true });
     } finally {
       await ledger.dispose();
     }

@@ -2,8 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLedgerIndex, foldRecorded, type LedgerIndex, type RecordedEvent } from '@ledger/domain';
 import { type EventStore, readPages } from '@ledger/event-store';
-import { type ServiceConfig, StoreLocation } from '@ledger/runtime';
-import { openStore as openServiceStore } from '@ledger/runtime/service';
+import { openStoreAt, StoreLocation } from '@ledger/runtime';
 import { SingleBar } from 'cli-progress';
 import { CliFailure, EXIT } from './failure.ts';
 
@@ -32,9 +31,8 @@ export function storePath(env: NodeJS.ProcessEnv = process.env): string | undefi
 /** Opens the store a location names. Tests give one over their own stand-in. */
 export type StoreOpener = (location: StoreLocation) => EventStore;
 
-/** As the services open it (@ledger/runtime), which reads only LEDGER_STORE of their configuration. */
-export const openAdapter: StoreOpener = (location) =>
-  openServiceStore({ LEDGER_STORE: location } as ServiceConfig);
+/** As the services open it (@ledger/runtime). */
+export const openAdapter: StoreOpener = (location) => openStoreAt(location);
 
 /** The ledger's store. A SQLite file that is not there is a mistake in the location, not an empty ledger. */
 export function openStore(env: NodeJS.ProcessEnv = process.env, open: StoreOpener = openAdapter): EventStore {

@@ -24,7 +24,8 @@ import { type CliIo, cliIo, exitCodeOf, printers } from './run.ts';
 const HELP: Record<string, string> = {
   replay: `  replay  --methodology ID --period P [--as-of D] [--parent-id ID] [--against URL] [--json]
           rebuild a ranking from the raw log; with --against, compare it field by field with what
-          the ledger at URL serves and report the first event at which they diverge`,
+          the ledger at URL serves (reading with LEDGER_CREDENTIAL, if set) and report the first
+          event at which they diverge`,
   diff: `  diff    --methodology ID --period P --from D1 [--to D2] [--json]
           what changed in a ranking between two dates, and the events that caused it`,
   export: `  export  --methodology ID --period P [--as-of D] [--format csv|json]
@@ -197,6 +198,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
           request,
           position,
           values.against.replace(/\/$/, ''),
+          io.env.LEDGER_CREDENTIAL?.trim() || undefined,
         );
         if (values.json)
           printJson({ verified: !divergence, position, ...(divergence ? { divergence } : {}) });

@@ -37,8 +37,10 @@ export async function mountProjection(ctx: ModuleContext): Promise<Mounted> {
   // The store as LEDGER_STORE names it to the child CLI: the same one, through its own connection.
   const cliStore =
     storeLocation.kind === 'sqlite' ? `sqlite:${storeLocation.path}` : storeLocation.connectionString;
-  const verifyReplay = (request: { methodologyId: string; period: string; asOf?: string }) =>
-    verifyReplayInSeparateProcess({ ...request, store: cliStore, url: ctx.selfUrl() });
+  const verifyReplay = (
+    request: { methodologyId: string; period: string; asOf?: string },
+    authorization: string | undefined,
+  ) => verifyReplayInSeparateProcess({ ...request, store: cliStore, url: ctx.selfUrl(), authorization });
   return {
     routers: [readRouter({ projection, store, verifyReplay }), log.router],
     projections: [projection],

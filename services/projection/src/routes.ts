@@ -33,11 +33,11 @@ export interface ReadDeps {
   /** The clock, for "as of now". */
   readonly now?: () => number;
   /** Rebuilds a ranking from the raw log in a separate process and compares it with what this serves. */
-  readonly verifyReplay?: (request: {
-    methodologyId: string;
-    period: string;
-    asOf?: string;
-  }) => Promise<object>;
+  readonly verifyReplay?: (
+    request: { methodologyId: string; period: string; asOf?: string },
+    /** The caller's Authorization header: the replay reads the served ranking as the caller. */
+    authorization: string | undefined,
+  ) => Promise<object>;
   /** How long a read waits for the projection to reach the writes acknowledged before it. */
   readonly freshnessTimeoutMs?: number;
 }
@@ -287,7 +287,7 @@ export function readRouter(deps: ReadDeps): Router {
     const started = Date.now();
     try {
       await fresh();
-      res.json(await deps.verifyReplay(request));
+      res.json(await deps.verifyReplay(request, req.get('authorization')));
     } finally {
       verifying = false;
       lastVerificationMs = Date.now() - started;

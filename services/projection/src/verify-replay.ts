@@ -26,7 +26,10 @@ export async function verifyReplayInSeparateProcess(options: {
   methodologyId: string;
   period: string;
   asOf?: string;
+  /** The caller's Authorization header, whose bearer credential the child reads with (LEDGER_READS=authenticated). */
+  authorization?: string | undefined;
 }): Promise<ReplayVerification> {
+  const credential = /^Bearer\s+(\S+)$/i.exec(options.authorization ?? '')?.[1];
   const args = [
     '--experimental-strip-types',
     '--disable-warning=ExperimentalWarning',
@@ -43,7 +46,7 @@ export async function verifyReplayInSeparateProcess(options: {
   ];
   try {
     const { stdout } = await promisify(execFile)(process.execPath, args, {
-      env: { ...process.env, LEDGER_STORE: options.store },
+      env: { ...process.env, LEDGER_STORE: options.store, LEDGER_CREDENTIAL: credential ?? '' },
       maxBuffer: 64 * 1024 * 1024,
     });
     return JSON.parse(stdout) as ReplayVerification;

@@ -54,13 +54,17 @@ export async function compareWithServed(
   request: ReplayRequest,
   position: number,
   url: string,
+  /** A credential to read with, where reads need one (LEDGER_READS=authenticated). */
+  credential?: string,
 ): Promise<Divergence | undefined> {
   const served = async (at: number) => {
     const query = new URLSearchParams({
       atPosition: String(at),
       ...(request.parentId ? { parentId: request.parentId } : {}),
     });
-    const res = await fetch(`${url}/v1/rankings/${request.methodologyId}/${request.period}?${query}`);
+    const res = await fetch(`${url}/v1/rankings/${request.methodologyId}/${request.period}?${query}`, {
+      headers: credential ? { authorization: `Bearer ${credential}` } : {},
+    });
     if (res.status === 404) return undefined;
     if (!res.ok) throw new CliFailure(`${url} answered ${res.status} for the ranking at position ${at}`);
     const { rows, methodologyVersion } = (await res.json()) as { rows: unknown; methodologyVersion: number };
