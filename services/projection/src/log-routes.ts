@@ -35,6 +35,39 @@ export function logRouter(deps: {
   const outOfRange = (what: string, max: number) =>
     problem(400, `${what} must be at most ${max}, the log's size`);
 
+  /**
+   * The key statements on `tlog:checkpoints`, read once and then from the revision after the last
+   * one read: the stream grows by a checkpoint a minute, the statements by one a year.
+   */
+  const seen = { revision: -1, statements: [] as object[] };
+  let reading: Promise<object[]> | undefined;
+  // One read at a time, so that two requests cannot both add the same statements.
+  const statements = () => {
+    reading ??= readStatements().finally(() => {
+      reading = undefined;
+    });
+    return reading;
+  };
+  const readStatements = async () => {
+    for (;;) {
+      const page = await store.readStream(bookkeepingStreams.logCheckpoints, {
+        fromRevision: seen.revision + 1,
+        maxCount: 1_000,
+      });
+      for (const e of page)
+        if (isLogKeyStatement(e.type))
+          seen.statements.push({
+            position: e.position,
+            recordedAt: e.recordedAt,
+            type: e.type,
+            actor: e.metadata.actor,
+            ...(e.data as object),
+          });
+      seen.revision = page.at(-1)?.revision ?? seen.revision;
+      if (page.length < 1_000) return seen.statements;
+    }
+  };
+
   router.get('/v1/log', (req, res) => {
     parseQuery(NO_QUERY, req);
     const size = projection.tree.size;
@@ -57,16 +90,7 @@ export function logRouter(deps: {
    */
   router.get('/v1/log/keys', async (req, res) => {
     parseQuery(NO_QUERY, req);
-    const statements = (await store.readStream(bookkeepingStreams.logCheckpoints))
-      .filter((e) => isLogKeyStatement(e.type))
-      .map((e) => ({
-        position: e.position,
-        recordedAt: e.recordedAt,
-        type: e.type,
-        actor: e.metadata.actor,
-        ...(e.data as object),
-      }));
-    res.json({ verifierKey: checkpointer.verifierKey(), statements });
+    res.json({ verifierKey: checkpointer.verifierKey(), statements: await statements() });
   });
 
   router.get('/v1/log/checkpoint', (req, res) => {
