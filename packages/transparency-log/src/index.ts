@@ -9,6 +9,7 @@ export {
   parseCheckpoint,
   signCheckpoint,
 } from './checkpoint.ts';
+export { type Cosignature, cosign, cosignatureKey, openCosignatures } from './cosignature.ts';
 export { TransparencyLogError, type TransparencyLogErrorCode } from './errors.ts';
 export {
   formatKeyStatement,

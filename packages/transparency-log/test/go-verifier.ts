@@ -18,6 +18,8 @@ export interface VerifierInput {
   inclusion: (InclusionProofJson & { leafData?: string })[];
   consistency: ConsistencyProofJson[];
   leafHashes?: string[];
+  /** Witnesses each of which must have cosigned every checkpoint (cosignature/v1). */
+  witnessKeys?: string[];
 }
 
 export interface VerifierRun {
@@ -28,6 +30,7 @@ export interface VerifierRun {
     inclusionVerified: number;
     consistencyVerified: number;
     rootsRebuiltFromLeafHashes: number;
+    cosignaturesVerified: number;
     failures: string[];
   };
   stderr: string;
@@ -65,4 +68,16 @@ export function runVerifier(input: VerifierInput): VerifierRun {
   if (run.error) throw run.error;
   if (run.status === 2) throw new Error(`the verifier could not read its input: ${run.stderr}`);
   return { status: run.status, report: JSON.parse(run.stdout) as VerifierRun['report'], stderr: run.stderr };
+}
+
+/** The reference implementation as a witness: the note, opened with the log's key, cosigned by the witness's signer key. */
+export function cosignWithGo(note: string, verifierKey: string, signerKey: string): string {
+  const run = spawnSync(BINARY, ['-cosign'], {
+    input: JSON.stringify({ note, verifierKey, signerKey }),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (run.error) throw run.error;
+  if (run.status !== 0) throw new Error(`the Go witness refused: ${run.stderr}`);
+  return run.stdout;
 }

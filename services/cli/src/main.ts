@@ -34,12 +34,13 @@ const HELP: Record<string, string> = {
           record a batch of commands, all or nothing (with its recordedAt only while the ledger is open)`,
   seal: `  seal    [--reason TEXT] [--actor NAME]
           seal the ledger: from then on every write is recorded at its clock, and recordedAt is refused`,
-  verify: `  verify  [--checkpoint FILE] [--key KEY]... [--key-file FILE]... [--strict]
+  verify: `  verify  [--checkpoint FILE [--witness KEY]...] [--key KEY]... [--key-file FILE]... [--strict]
           check the log against the signed checkpoints it records and, with --checkpoint, against a
           checkpoint you kept: every event since is unaltered, nothing removed, inserted, reordered
           or truncated. The keys are those you pinned (a --key-file is a keyring: one key per line);
           the key statements the log records are followed from them, rotations and losses; --strict
-          fails on a recorded key loss. replay --checkpoint FILE first does this, then ranks from
+          fails on a recorded key loss; each --witness must have cosigned the checkpoint given
+          (C2SP tlog-cosignature). replay --checkpoint FILE first does this, then ranks from
           those leaves only`,
   proof: `  proof   --position P [--size N]  |  --from M [--to N]
           an RFC 9162 inclusion proof of the event at position P, or a consistency proof between
@@ -83,6 +84,7 @@ const OPTIONS = {
   key: { type: 'string', multiple: true },
   'key-file': { type: 'string', multiple: true },
   strict: { type: 'boolean', default: false },
+  witness: { type: 'string', multiple: true },
   server: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -290,7 +292,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
           env: io.env,
         });
         const kept = values.checkpoint ? await readCheckpointFile(values.checkpoint) : undefined;
-        const result = verifyLog(await readLog(store), keys, kept, { strict: values.strict });
+        const result = verifyLog(await readLog(store), keys, kept, {
+          strict: values.strict,
+          witnesses: values.witness ?? [],
+        });
         if (values.json) printJson({ verified: true, ...result });
         else for (const line of verificationLines(result)) print(line);
         for (const loss of result.losses)

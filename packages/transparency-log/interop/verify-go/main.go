@@ -21,8 +21,16 @@
 //	  "inclusion": [{"leafIndex": 0, "treeSize": 8, "leafHash": "…", "auditPath": ["…"],
 //	                 "leafData": "…"}],      // leafData (base64 leaf bytes) is optional
 //	  "consistency": [{"oldSize": 5, "newSize": 8, "proof": ["…"]}],
-//	  "leafHashes": ["…", …]                 // optional: every leaf, in order
+//	  "leafHashes": ["…", …],                // optional: every leaf, in order
+//	  "witnessKeys": ["<name>+<id>+<key>", …] // optional: each must have cosigned every checkpoint
 //	}
+//
+// Witness cosignatures (C2SP tlog-cosignature, cosignature/v1) are checked with
+// github.com/transparency-dev/formats/note's NewVerifierForCosignatureV1.
+//
+// With -cosign, it is a witness instead: it reads {"signerKey": "PRIVATE+KEY+…", "note": "…",
+// "verifierKey": "…"} and prints the note, opened with the log's verifier key, cosigned by that
+// key with NewSignerForCosignatureV1.
 //
 // Each proof's sizes must be those of checkpoints given. leafHashes, when given, must produce the
 // root of every checkpoint whose size is at most their number. Exit status: 0 if everything
@@ -39,6 +47,7 @@ import (
 	"os"
 
 	"github.com/transparency-dev/formats/log"
+	fnote "github.com/transparency-dev/formats/note"
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
 	"golang.org/x/mod/sumdb/note"
@@ -84,6 +93,7 @@ type input struct {
 	Inclusion   []inclusion   `json:"inclusion"`
 	Consistency []consistency `json:"consistency"`
 	LeafHashes  []string      `json:"leafHashes"`
+	WitnessKeys []string      `json:"witnessKeys"`
 }
 
 type report struct {
@@ -92,6 +102,7 @@ type report struct {
 	Inclusion    int      `json:"inclusionVerified"`
 	Consistency  int      `json:"consistencyVerified"`
 	RootsRebuilt int      `json:"rootsRebuiltFromLeafHashes"`
+	Cosignatures int      `json:"cosignaturesVerified"`
 	Failures     []string `json:"failures"`
 }
 
@@ -100,6 +111,10 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "read stdin:", err)
 		os.Exit(2)
+	}
+	if len(os.Args) > 1 && os.Args[1] == "-cosign" {
+		cosign(raw)
+		return
 	}
 	var in input
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -192,6 +207,18 @@ func run(in input) (r report) {
 			continue
 		}
 		roots[size] = cp.Hash
+		for _, key := range in.WitnessKeys {
+			witness, err := fnote.NewVerifierForCosignatureV1(key)
+			if err != nil {
+				fail("witness key %q: %v", key, err)
+				continue
+			}
+			if _, err := note.Open([]byte(text), note.VerifierList(witness)); err != nil {
+				fail("checkpoint %d: cosignature of %s: %v", i, witness.Name(), err)
+				continue
+			}
+			r.Cosignatures++
+		}
 		r.Checkpoints = append(r.Checkpoints, fmt.Sprintf("%s %d %s", cp.Origin, cp.Size, base64.StdEncoding.EncodeToString(cp.Hash)))
 	}
 
@@ -331,4 +358,38 @@ func run(in input) (r report) {
 		}
 	}
 	return
+}
+
+// cosign acts as a witness: it cosigns a checkpoint the log's key signed.
+func cosign(raw []byte) {
+	var in struct {
+		SignerKey   string `json:"signerKey"`
+		VerifierKey string `json:"verifierKey"`
+		Note        string `json:"note"`
+	}
+	if err := json.Unmarshal(raw, &in); err != nil {
+		fmt.Fprintln(os.Stderr, "parse input:", err)
+		os.Exit(2)
+	}
+	logKey, err := note.NewVerifier(in.VerifierKey)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "verifier key:", err)
+		os.Exit(2)
+	}
+	signer, err := fnote.NewSignerForCosignatureV1(in.SignerKey)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "signer key:", err)
+		os.Exit(2)
+	}
+	n, err := note.Open([]byte(in.Note), note.VerifierList(logKey))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "open:", err)
+		os.Exit(1)
+	}
+	signed, err := note.Sign(n, signer)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sign:", err)
+		os.Exit(1)
+	}
+	os.Stdout.Write(signed)
 }

@@ -4,6 +4,7 @@ import { CHECKPOINT_SIGNED, type RecordedEvent, visible } from '@ledger/domain';
 import {
   bytesEqual,
   consistencyProofJson,
+  cosignatureKey,
   createMerkleTree,
   eventLeafHash,
   inclusionProofJson,
@@ -11,6 +12,7 @@ import {
   type MerkleTree,
   type OpenedCheckpoint,
   openCheckpoint,
+  openCosignatures,
   parseVerifierKey,
   TransparencyLogError,
   toBase64,
@@ -190,7 +192,13 @@ export interface Verification {
   /** The key losses the log records: from each, the chain of signatures does not vouch for the next key. */
   readonly losses: readonly KeyLossReport[];
   /** The checkpoint given, if any, which the log extends. */
-  readonly checkpoint?: { readonly size: number; readonly root: string; readonly key: string };
+  readonly checkpoint?: {
+    readonly size: number;
+    readonly root: string;
+    readonly key: string;
+    /** The witnesses required (--witness), each with when it cosigned. */
+    readonly cosignatures: readonly { readonly witness: string; readonly at: string }[];
+  };
 }
 
 /**
@@ -205,7 +213,7 @@ export function verifyLog(
   log: readonly RecordedEvent[],
   pinned: readonly string[],
   keptCheckpoint?: string,
-  options: { strict?: boolean } = {},
+  options: { strict?: boolean; witnesses?: readonly string[] } = {},
 ): Verification {
   const tree = treeOf(log);
   const chain = keyChain(log, pinned);
@@ -248,8 +256,14 @@ export function verifyLog(
       size: checkpoint.size,
       root: toBase64(checkpoint.root),
       key: signature ? keyHandle(signature) : '',
+      cosignatures: cosignedBy(keptCheckpoint, options.witnesses ?? []),
     };
   }
+  if (options.witnesses?.length && keptCheckpoint === undefined)
+    throw new CliFailure(
+      '--witness checks the cosignatures of the checkpoint given: pass --checkpoint',
+      EXIT.usage,
+    );
   const recorded = [...counts.values()].reduce((a, b) => a + b, 0);
   if (recorded === 0 && chain.statements.length === 0 && !kept)
     throw new CliFailure(
@@ -306,9 +320,39 @@ export function verificationLines(result: Verification): string[] {
         )
         .join(', ')}`,
     );
+  for (const c of result.checkpoint?.cosignatures ?? [])
+    lines.push(`cosigned by the witness ${visible(c.witness)} at ${c.at}`);
   for (const loss of result.losses)
     lines.push(
       `key loss at position ${loss.position} (${loss.recordedAt}, by ${visible(loss.actor)}): ${visible(loss.lostKey)} replaced by ${visible(loss.nextKey)}: ${visible(loss.reason)}`,
     );
   return lines;
+}
+
+/**
+ * The cosignatures of the witnesses required (C2SP tlog-cosignature): each must have cosigned the
+ * checkpoint, or the verification fails. A witness key that is not one is bad input.
+ */
+function cosignedBy(note: string, witnesses: readonly string[]) {
+  const handles = witnesses.map((key) => {
+    try {
+      // <name>+<key id> of its cosignature form: what its signature line names.
+      return cosignatureKey(key).split('+').slice(0, 2).join('+');
+    } catch (error) {
+      throw new CliFailure(`--witness ${key} is not a witness key: ${(error as Error).message}`, EXIT.usage);
+    }
+  });
+  let found: ReturnType<typeof openCosignatures>;
+  try {
+    found = openCosignatures(note, witnesses);
+  } catch (error) {
+    throw new CliFailure(`the checkpoint given: ${(error as Error).message}`, EXIT.failed);
+  }
+  const missing = handles.filter((h) => !found.some((f) => f.witness === h));
+  if (missing.length > 0)
+    throw new CliFailure(
+      `the checkpoint given carries no cosignature by the witness ${missing.join(', ')}`,
+      EXIT.failed,
+    );
+  return found.map((f) => ({ witness: f.witness, at: new Date(f.time * 1000).toISOString() }));
 }
