@@ -2,19 +2,21 @@
 # A real, single-node Apache Kafka broker (KRaft, no ZooKeeper) run from its Maven Central jars,
 # without Docker. Needs only Java 17+ and Maven. See infra/kafka/README.md.
 #
-#   infra/kafka/broker.sh start     start (or find running) and print KAFKA_BROKERS=127.0.0.1:<port>
+#   infra/kafka/broker.sh start     start (or find running) and print export KAFKA_BROKERS=127.0.0.1:<port>
 #   infra/kafka/broker.sh stop      stop cleanly (SIGTERM, then SIGKILL after a timeout)
 #   infra/kafka/broker.sh restart   stop, then start; the data is kept
 #   infra/kafka/broker.sh status    print running/stopped; exit 0 if running, 1 if not
 #   infra/kafka/broker.sh libs      only resolve the jars into the cache (e.g. to warm a CI cache)
 #   infra/kafka/broker.sh log       print the path of the broker log
 #
-# stdout carries only the KAFKA_BROKERS=... line of `start`/`restart` (and the word of `status`),
-# so `eval "$(infra/kafka/broker.sh start)"` works; everything else goes to stderr.
+# stdout carries only the `export KAFKA_BROKERS=...` line of `start`/`restart` (and the word of
+# `status`), so `eval "$(infra/kafka/broker.sh start)"` sets and exports it for the commands run from
+# that shell afterwards (`pnpm start:ingestion`…); everything else goes to stderr.
 #
 # KAFKA_SASL=scram starts a broker that authenticates its clients with SASL/SCRAM-SHA-512 and
 # authorizes them with ACLs (state in .cache/kafka-sasl, port 19192 unless set); `start` then also
-# prints KAFKA_SASL_MECHANISM=scram-sha-512 and KAFKA_SASL_USERS_FILE=<the users' passwords>.
+# prints export KAFKA_SASL_MECHANISM=scram-sha-512 and export KAFKA_SASL_USERS_FILE=<the users'
+# passwords>.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -372,12 +374,13 @@ wait_ready() {
   echo "$pid" >"$state/.ready"
 }
 
-# What `start` prints on stdout: one VAR=value per line, for `eval` or `export "$line"`.
+# What `start` prints on stdout: one `export VAR=value` per line (the value shell-quoted), for `eval`:
+# exported, so that the programs started from that shell see them too.
 print_settings() {
-  echo "KAFKA_BROKERS=$brokers"
+  printf 'export KAFKA_BROKERS=%q\n' "$brokers"
   if [[ -n "$sasl" ]]; then
-    echo "KAFKA_SASL_MECHANISM=scram-sha-512"
-    echo "KAFKA_SASL_USERS_FILE=$users_file"
+    echo "export KAFKA_SASL_MECHANISM=scram-sha-512"
+    printf 'export KAFKA_SASL_USERS_FILE=%q\n' "$users_file"
   fi
 }
 

@@ -2,7 +2,7 @@ import { createMerkleTree, eventLeafHashes, openCheckpoint } from '@ledger/trans
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED, submission } from '../../services/all-in-one/test/seed.ts';
 import { settled } from './consistency.ts';
-import type { Stack } from './stack.ts';
+import { SERVICES, type ServiceName, type Stack } from './stack.ts';
 import {
   getJson,
   postJson,
@@ -94,6 +94,24 @@ describe('the split deployment: three processes over a real Kafka broker', () =>
     expect(checkpoint.size).toBe(log.length);
     expect(Buffer.from(checkpoint.root)).toEqual(Buffer.from(createMerkleTree(eventLeafHashes(log)).root()));
   }, 90_000);
+
+  it('serves each service’s own OpenAPI document: the operations it serves, and the probes', async () => {
+    const paths = async (service: ServiceName) =>
+      Object.keys(
+        ((await (await fetch(`${stack.url(service)}/v1/openapi.json`)).json()) as { paths: object }).paths,
+      );
+    const [ingestion, scoring, projection] = await Promise.all(SERVICES.map(paths));
+    expect(ingestion).toEqual(
+      expect.arrayContaining(['/v1/submissions', '/v1/batch', '/readyz', '/healthz']),
+    );
+    expect(ingestion).not.toContain('/v1/rankings/{methodologyId}/{period}');
+    expect(projection).toEqual(
+      expect.arrayContaining(['/v1/rankings/{methodologyId}/{period}', '/v1/log/keys', '/readyz']),
+    );
+    expect(projection).not.toContain('/v1/submissions');
+    expect(scoring).toEqual(expect.arrayContaining(['/readyz', '/healthz', '/v1/ops/projections']));
+    expect(scoring).not.toContain('/v1/submissions');
+  });
 
   it('reads the topic of an integrator registered later, as that principal, held to its grants', async () => {
     // Given an integrator registered over HTTP while ingestion runs, for one unit only

@@ -7,5 +7,12 @@ export {
   kafkaUserOf,
   serviceAcls,
 } from './acls.ts';
-export type { KafkaBus, KafkaBusLogger, KafkaBusMessage, KafkaBusOptions, TopicSpec } from './kafka-bus.ts';
+export type {
+  BrokerHealth,
+  KafkaBus,
+  KafkaBusLogger,
+  KafkaBusMessage,
+  KafkaBusOptions,
+  TopicSpec,
+} from './kafka-bus.ts';
 export { getKafkaBus } from './kafka-bus.ts';

@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from 'node:tls';
-import type { Bus, BusMessage, ConsumeOptions, Consumer } from '@ledger/bus';
+import type { Bus, BusHealth, BusMessage, ConsumeOptions, Consumer } from '@ledger/bus';
 import type {
   Admin,
   EachBatchPayload,
@@ -51,7 +51,16 @@ export interface KafkaBusOptions {
   readonly maxWaitTimeInMs?: number;
   /** How long the group waits for a silent member before giving its partitions away. Default 10 s. */
   readonly sessionTimeoutMs?: number;
+  /**
+   * How long a consumer may go without an answer from the broker, or a publish may wait for one,
+   * before `health()` says the broker is unreachable. Default 6 s (a consumer fetches every
+   * `maxWaitTimeInMs` and heartbeats every second while the broker answers).
+   */
+  readonly brokerSilenceMs?: number;
 }
+
+/** Whether this bus reaches its broker (the Bus port's `health`); kafkajs itself retries all along. */
+export type BrokerHealth = BusHealth;
 
 /** A topic with its explicit settings. Creating one that exists is a no-op: its settings are kept. */
 export interface TopicSpec {
@@ -73,7 +82,32 @@ export interface KafkaBus extends Bus {
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
   /** The topics that exist, of those this client may see (with ACLs: DESCRIBE). */
   listTopics(): Promise<string[]>;
+  /** Whether its consumers and its producer reach the broker now. */
+  health(): BrokerHealth;
 }
+
+/** Errors of a broker that went away or is not there yet (not a refusal, not a handler's failure). */
+const OUTAGE =
+  /KafkaJS(GroupCoordinatorNotFound|Connection|ConnectionClosed|RequestTimeout|BrokerNotFound|NumberOfRetriesExceeded|LockTimeout|MetadataNotLoaded)(Error)?\b|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Connection error|Connection timeout|coordinator/i;
+
+/** Whether an error that stopped a kafkajs consumer is the broker's absence (kafkajs does not restart every such one). */
+function isOutage(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 6; depth++) {
+    const { name, message, cause, originalError, retriable } = e as {
+      name?: string;
+      message?: string;
+      cause?: unknown;
+      originalError?: unknown;
+      retriable?: boolean;
+    };
+    if (retriable === true || OUTAGE.test(`${name ?? ''} ${message ?? ''}`)) return true;
+    e = cause ?? originalError;
+  }
+  return false;
+}
+
+const messageOf = (error: unknown): string =>
+  error instanceof Error ? error.message : typeof error === 'string' ? error : String(error);
 
 /**
  * Delays between retries: 300 ms doubling up to 5 s, 12 times (about 35 s in all), so that a
@@ -83,12 +117,54 @@ const defaultRetry: RetryOptions = { initialRetryTime: 300, maxRetryTime: 5_000,
 
 const levels = { error: LogLevel.ERROR, warn: LogLevel.WARN, info: LogLevel.INFO, debug: LogLevel.DEBUG };
 
-/** Routes kafkajs's logs to the logger, level for level. */
+/**
+ * Keys of a kafkajs log's extra fields that would repeat, or be mistaken for, a key of the ledger's
+ * own log lines (docs/operations.md, "Logs"): kept under `kafka<Key>` instead. kafkajs's
+ * `correlationId` is a Kafka protocol request number, not the ledger's correlation id.
+ */
+const reservedKeys = new Set([
+  'level',
+  'time',
+  'msg',
+  'pid',
+  'hostname',
+  'name',
+  'service',
+  'module',
+  'namespace',
+  'requestId',
+  'correlationId',
+  'principal',
+  'err',
+]);
+
+/** A kafkajs log's fields as a line of ours: its error as `err`, no key that our lines already have. */
+function entryOf(namespace: string, fields: Record<string, unknown>): Record<string, unknown> {
+  const { error, stack, ...rest } = fields;
+  const entry: Record<string, unknown> = { namespace };
+  for (const [key, value] of Object.entries(rest)) {
+    entry[reservedKeys.has(key) ? `kafka${key[0]?.toUpperCase()}${key.slice(1)}` : key] = value;
+  }
+  if (error !== undefined || stack !== undefined) {
+    entry.err = {
+      type: 'KafkaJSError',
+      message:
+        typeof error === 'string' ? error : String((error as Error | undefined)?.message ?? error ?? ''),
+      ...(typeof stack === 'string' ? { stack } : {}),
+    };
+  }
+  return entry;
+}
+
+/**
+ * Routes kafkajs's logs to the logger (a pino logger: JSON lines), level for level; kafkajs's
+ * namespace (Connection, Consumer, …) becomes `namespace`, its own timestamp and logger name go.
+ */
 function logCreator(logger: KafkaBusLogger) {
   return () =>
     ({ namespace, level, log }: LogEntry) => {
       const { message, timestamp: _timestamp, logger: _logger, ...fields } = log;
-      const entry = { ...fields, namespace };
+      const entry = entryOf(namespace, fields);
       switch (level) {
         case LogLevel.ERROR:
           // Error responses of single requests ("coordinator not available", a broker that went
@@ -240,6 +316,41 @@ export function getKafkaBus(options: KafkaBusOptions): KafkaBus {
   const consumers = new Set<Consumer>();
   let closed = false;
 
+  const silenceMs = options.brokerSilenceMs ?? 6_000;
+  /** Each running consumer's last answer from the broker, and the last error kafkajs reported. */
+  const contacts = new Map<
+    Consumer,
+    { what: string; answeredAt: number; busySince?: number; lastError?: string }
+  >();
+  /**
+   * The publishes waiting for the broker, and the last publish's failure: it counts until a publish
+   * succeeds or a consumer has an answer from the broker after it (a failed publish may not be tried
+   * again).
+   */
+  const publishing = new Set<{ since: number }>();
+  let publishFailed: { at: number; failedAt: number; error: string } | undefined;
+
+  const health = (): BrokerHealth => {
+    const now = Date.now();
+    const silent = (since: number, what: string, error?: string): BrokerHealth => ({
+      connected: false,
+      reason:
+        `${what} has had no answer from the broker (${options.brokers.join(',')}) for ${Math.round((now - since) / 1000)} s` +
+        (error ? `: ${error}` : ''),
+      since: new Date(since).toISOString(),
+    });
+    for (const c of contacts.values()) {
+      // A batch being handled is no silence of the broker: the handler heartbeats meanwhile.
+      if (c.busySince !== undefined) continue;
+      if (now - c.answeredAt > silenceMs) return silent(c.answeredAt, c.what, c.lastError);
+    }
+    const failed = publishFailed;
+    if (failed && ![...contacts.values()].some((c) => c.answeredAt > failed.failedAt))
+      return silent(failed.at, 'publishing', failed.error);
+    for (const p of publishing) if (now - p.since > silenceMs) return silent(p.since, 'a publish');
+    return { connected: true };
+  };
+
   /**
    * Creates the topics that are missing, then waits until the broker's metadata has a leader for
    * every partition of every one: a topic just created can be unknown to it for a moment (KRaft),
@@ -296,6 +407,21 @@ export function getKafkaBus(options: KafkaBusOptions): KafkaBus {
   const publish = async (topic: string, messages: readonly BusMessage[]): Promise<void> => {
     if (closed) throw new Error('the bus is closed');
     if (messages.length === 0) return;
+    const attempt = { since: Date.now() };
+    publishing.add(attempt);
+    try {
+      await send(topic, messages);
+      publishFailed = undefined;
+    } catch (error) {
+      // The time it started waiting: a publish retries for ~35 s before it fails.
+      publishFailed = { at: attempt.since, failedAt: Date.now(), error: messageOf(error) };
+      throw error;
+    } finally {
+      publishing.delete(attempt);
+    }
+  };
+
+  const send = async (topic: string, messages: readonly BusMessage[]): Promise<void> => {
     const client = await producer.get();
     const encoded = messages.map((m) => ({
       key: m.key,
@@ -324,8 +450,11 @@ export function getKafkaBus(options: KafkaBusOptions): KafkaBus {
     });
     let stopped: Promise<void> | undefined;
     let reported = false;
+    let restartTimer: ReturnType<typeof setTimeout> | undefined;
 
     const stop = (): Promise<void> => {
+      clearTimeout(restartTimer);
+      contacts.delete(consumer);
       stopped ??= kafkaConsumer.disconnect().finally(() => consumers.delete(consumer));
       return stopped;
     };
@@ -355,6 +484,9 @@ export function getKafkaBus(options: KafkaBusOptions): KafkaBus {
       const messages = batch.messages.map((m) => decode(batch.topic, batch.partition, m));
       // A slow handler must not lose the group: keep heartbeating while it works.
       const beat = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
+      // The handler's time is no silence of the broker (committing after it is, if it hangs).
+      const contact = contacts.get(consumer);
+      if (contact) contact.busySince = Date.now();
       try {
         await onMessages(messages, { topic: batch.topic });
       } catch (error) {
@@ -364,6 +496,10 @@ export function getKafkaBus(options: KafkaBusOptions): KafkaBus {
         return;
       } finally {
         clearInterval(beat);
+        if (contact) {
+          delete contact.busySince;
+          contact.answeredAt = Date.now();
+        }
       }
       const last = batch.messages[batch.messages.length - 1] as KafkaMessage;
       resolveOffset(last.offset);
@@ -371,25 +507,72 @@ export function getKafkaBus(options: KafkaBusOptions): KafkaBus {
       await commitOffsetsIfNecessary(uncommittedOffsets());
     };
 
+    const runOptions = {
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch,
+    };
+    let restarts = 0;
+    /**
+     * Runs the consumer again after a broker outage that kafkajs does not restart it from (a broker
+     * that goes away while the group rebalances: "Failed to find group coordinator", non-retriable
+     * to kafkajs): 1 s doubling to 30 s between attempts, for as long as the outage lasts.
+     */
+    const restart = (error: unknown): void => {
+      const waitMs = Math.min(30_000, 1_000 * 2 ** Math.min(restarts++, 5));
+      options.logger?.warn(
+        { err: { type: (error as Error)?.name, message: messageOf(error) }, groupId, waitMs },
+        'consumer stopped by a broker outage; running it again',
+      );
+      restartTimer = setTimeout(async () => {
+        if (stopped || reported) return;
+        try {
+          await kafkaConsumer.connect();
+          await kafkaConsumer.run(runOptions);
+        } catch (e) {
+          if (stopped || reported) return;
+          if (isOutage(e)) restart(e);
+          else fail(e);
+        }
+      }, waitMs);
+    };
+
     kafkaConsumer.on(kafkaConsumer.events.CRASH, ({ payload }) => {
-      // kafkajs restarts a consumer after a retriable failure (a broker that went away); one that
-      // it does not restart has stopped for good.
-      if (!payload.restart && !reported) fail(payload.error);
+      const contact = contacts.get(consumer);
+      if (contact) contact.lastError = messageOf(payload.error);
+      // kafkajs restarts a consumer after a retriable failure (a broker that went away), and this
+      // one after the outages it does not; any other stop is for good.
+      if (payload.restart || reported || stopped) return;
+      if (isOutage(payload.error)) restart(payload.error);
+      else fail(payload.error);
+    });
+    kafkaConsumer.on(kafkaConsumer.events.GROUP_JOIN, () => {
+      restarts = 0;
     });
 
     const consumer: Consumer = { close: stop };
     consumers.add(consumer);
+    // Every answer of the broker to this consumer (fetches, heartbeats, joins) is a sign of life.
+    const contact: { what: string; answeredAt: number; busySince?: number; lastError?: string } = {
+      what: `the consumer of ${subscribed.join(', ')} (group ${groupId})`,
+      answeredAt: Date.now(),
+    };
+    contacts.set(consumer, contact);
+    kafkaConsumer.on(kafkaConsumer.events.REQUEST, () => {
+      contact.answeredAt = Date.now();
+      delete contact.lastError;
+    });
+    kafkaConsumer.on(kafkaConsumer.events.REQUEST_TIMEOUT, ({ payload }) => {
+      contact.lastError = `request ${payload.apiName} timed out`;
+    });
+
     try {
       await kafkaConsumer.connect();
       // A fixed list (kafkajs resolves a subscription when the consumer starts): to read another,
       // the caller closes this consumer and consumes again in the same group.
       await kafkaConsumer.subscribe({ topics: subscribed, fromBeginning: true });
-      await kafkaConsumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: 1,
-        eachBatch,
-      });
+      await kafkaConsumer.run(runOptions);
     } catch (error) {
       await stop().catch(() => undefined);
       throw error;
@@ -402,6 +585,7 @@ export function getKafkaBus(options: KafkaBusOptions): KafkaBus {
     listTopics: async () => (await admin.get()).listTopics(),
     publish,
     consume,
+    health,
     close: async () => {
       closed = true;
       await Promise.allSettled([...consumers].map((c) => c.close()));

@@ -161,6 +161,7 @@ describe.skipIf(process.env.KAFKA_SASL_TESTS === 'off')('Kafka with SASL/SCRAM a
     const settings = Object.fromEntries(
       stdout
         .split('\n')
+        .map((l) => l.replace(/^export /, ''))
         .filter((l) => l.includes('='))
         .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
     );

@@ -58,7 +58,21 @@ export interface Bus {
    * in-process bus makes one on first use).
    */
   prepareTopics?(topics: readonly string[]): Promise<PreparedTopics>;
+  /**
+   * Optional, for a bus over a broker: whether it reaches the broker now, and if not why and since
+   * when. A bus without it is always reachable (the in-process bus).
+   */
+  health?(): BusHealth;
   close(): Promise<void>;
+}
+
+/** Whether a bus reaches its broker (a split service's readiness, docs/operations.md "Broker outage"). */
+export interface BusHealth {
+  readonly connected: boolean;
+  /** Why not: which client has had no answer, for how long, the last error. */
+  readonly reason?: string;
+  /** Since when (ISO 8601) it has had no answer. */
+  readonly since?: string;
 }
 
 /** Topic names shared by every deployment. */

@@ -29,9 +29,19 @@ const ids: RequestHandler = (req, res, next) => {
   next();
 };
 
-/** An express app with request ids, structured request logs and JSON bodies. Mount routers, then call finish. */
-export function createHttpApp(logger: Logger): App {
+/** A request log line's fields, with `principal` if the request's credential authenticated one. */
+const withPrincipal = (req: unknown, value: object): object => {
+  const principal = (req as express.Request).principal?.id;
+  return principal === undefined ? value : { ...value, principal };
+};
+
+/**
+ * An express app with request ids, structured request logs and JSON bodies. Mount routers, then call
+ * finish. `first` runs before anything else: what times whole requests (the metrics).
+ */
+export function createHttpApp(logger: Logger, options: { readonly first?: RequestHandler } = {}): App {
   const app = express();
+  if (options.first) app.use(options.first);
   app.disable('x-powered-by');
   // Express hashes every response body for a weak ETag that no client of this API relies on; the
   // hash, and the Buffer copy it needs (headers and body then go out in two writes), cost a small
@@ -44,11 +54,17 @@ export function createHttpApp(logger: Logger): App {
       logger,
       genReqId: (req) => (req as express.Request).requestId,
       customProps: (req) => ({ correlationId: (req as express.Request).correlationId }),
+      // The principal is known only once the credential was checked, after these bindings were made:
+      // it goes in the "request completed" line itself (a binding added then would repeat the keys).
+      customSuccessObject: (req, _res, value) => withPrincipal(req, value),
+      customErrorObject: (req, _res, _error, value) => withPrincipal(req, value),
       serializers: {
         req: (req) => ({ id: req.id, method: req.method, url: req.url }),
         res: (res) => ({ statusCode: res.statusCode }),
       },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      autoLogging: {
+        ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics',
+      },
     }),
   );
   app.use((req, res, next) => {

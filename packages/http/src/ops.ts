@@ -1,4 +1,4 @@
-import type { EventStore } from '@ledger/event-store';
+import type { EventStore, LogHead } from '@ledger/event-store';
 import { Router } from 'express';
 import { problem, sendProblem } from './problem.ts';
 import { NO_QUERY, parseQuery } from './query.ts';
@@ -12,6 +12,37 @@ export interface LogFollower {
 export interface Rebuildable extends LogFollower {
   readonly name: string;
   rebuild(): Promise<unknown>;
+}
+
+/** A follower's state, with how far it is behind the log. */
+export type FollowerLag = ReturnType<LogFollower['state']> & {
+  readonly lagEvents: number;
+  readonly lagSeconds: number;
+};
+
+/**
+ * How far each follower is behind the head of the log: lagEvents is the number of positions between
+ * its checkpoint and the head; lagSeconds is how long the oldest event it has not applied has been
+ * in the log (0 when caught up). `GET /v1/ops/projections` and the metrics (ledger_follower_lag_*).
+ */
+export async function followerLags(
+  store: EventStore,
+  followers: readonly LogFollower[],
+  now: () => number = Date.now,
+): Promise<{ readonly head: LogHead; readonly followers: FollowerLag[] }> {
+  const head = await store.head();
+  const lags = await Promise.all(
+    followers.map(async (f) => {
+      const state = f.state();
+      const [oldest] = await store.readAll({ after: state.checkpoint, limit: 1 });
+      return {
+        ...state,
+        lagEvents: Math.max(0, head.position - state.checkpoint),
+        lagSeconds: oldest ? Math.max(0, (now() - Date.parse(oldest.recordedAt)) / 1000) : 0,
+      };
+    }),
+  );
+  return { head, followers: lags };
 }
 
 /**
@@ -31,20 +62,8 @@ export function opsRouter(deps: {
 
   router.get('/v1/ops/projections', async (req, res) => {
     parseQuery(NO_QUERY, req);
-    const head = await store.head();
-    const followers: LogFollower[] = [...projections, ...(deps.workers ?? [])];
-    const states = await Promise.all(
-      followers.map(async (f) => {
-        const state = f.state();
-        const [oldest] = await store.readAll({ after: state.checkpoint, limit: 1 });
-        return {
-          ...state,
-          lagEvents: Math.max(0, head.position - state.checkpoint),
-          lagSeconds: oldest ? Math.max(0, (now() - Date.parse(oldest.recordedAt)) / 1000) : 0,
-        };
-      }),
-    );
-    res.json({ head, projections: states });
+    const { head, followers } = await followerLags(store, [...projections, ...(deps.workers ?? [])], now);
+    res.json({ head, projections: followers });
   });
 
   router.post('/v1/ops/projections/:name/rebuild', async (req, res) => {
@@ -62,7 +81,17 @@ export function opsRouter(deps: {
     else
       sendProblem(
         res,
-        problem(503, waiting.map((s) => `${s.name} is ${s.status}`).join('; '), { projections: states }),
+        problem(
+          503,
+          // With the reason when the broker cannot be reached (docs/operations.md, "Broker outage").
+          waiting
+            .map((s) => {
+              const broker = (s as { broker?: { reason?: string } }).broker;
+              return `${s.name} is ${s.status}${broker?.reason ? ` (${broker.reason})` : ''}`;
+            })
+            .join('; '),
+          { projections: states },
+        ),
       );
   });
 

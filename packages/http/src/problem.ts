@@ -49,7 +49,32 @@ export const problem = (status: number, detail: string, extra: Partial<Problem> 
   ...extra,
 });
 
+/** Why a request or record was refused, by problem status, where no Rejection says (bounded: a metric label). */
+const REASON_OF: Record<number, string> = {
+  400: 'invalid',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not-found',
+  409: 'conflict',
+  413: 'too-large',
+  415: 'unsupported-media-type',
+  422: 'unprocessable',
+  429: 'too-many-requests',
+  503: 'unavailable',
+};
+
+/**
+ * Why a write was refused, for counting (ledger_commands_rejected_total): the kind of a Rejection,
+ * else a name for the problem's status (`internal` for a 5xx the ledger could not handle).
+ */
+export function refusalReason(error: unknown, status: number): string {
+  if (error instanceof Rejection) return error.kind;
+  return REASON_OF[status] ?? (status >= 500 ? 'internal' : `status-${Math.floor(status / 100)}xx`);
+}
+
 export function sendProblem(res: Response, p: Problem): void {
+  // For the metrics (runtime's metrics.ts): the handler below says the Rejection's kind first.
+  res.locals.refusal ??= refusalReason(undefined, p.status);
   res.status(p.status).type('application/problem+json').json(p);
 }
 
@@ -95,6 +120,7 @@ export const REALM = 'indicator-ledger';
 
 export const problemHandler: ErrorRequestHandler = (error, req, res, _next) => {
   const p = toProblem(error);
+  res.locals.refusal = refusalReason(error, p.status);
   if (p.status >= 500) req.log?.error({ err: error }, 'request failed');
   else if (p.status === 401 || p.status === 403)
     // Never the credential: only who it was, if anyone, and what was refused.

@@ -47,6 +47,7 @@ export async function openBus(
     consume: reporting.consume,
     close: reporting.close,
     prepareTopics: principalTopicsOn(kafka, ns, config.KAFKA_REPLICATION_FACTOR),
+    health: kafka.health,
   };
   return ns ? namespaced(bus, ns) : bus;
 }
@@ -139,6 +140,7 @@ export function namespaced(bus: Bus, ns: string): Bus {
           },
         }
       : {}),
+    ...(bus.health ? { health: bus.health.bind(bus) } : {}),
     close: () => bus.close(),
   };
 }

@@ -18,8 +18,11 @@ const ROUTE_ACTIONS: readonly { method: string; path: RegExp; action: Action }[]
   { method: 'GET', path: /^\/v1\/access\//, action: 'access-read' },
 ];
 
-/** Always open: a supervisor's probes carry no credential. */
-const OPEN = new Set(['/healthz', '/readyz']);
+/**
+ * Always open: a supervisor's probes carry no credential, nor does a Prometheus scrape (`/metrics`:
+ * counts and lags, no ledger data; docs/operations.md, "Metrics", says to firewall it).
+ */
+const OPEN = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** The principal of a process that runs with LEDGER_AUTH=off. */
 export const DEVELOPMENT_PRINCIPAL = 'svc:development';

@@ -1,9 +1,10 @@
 import type { Bus } from '@ledger/bus';
 import type { Checkpoints, EventStore } from '@ledger/event-store';
-import type { LogFollower, Logger, Rebuildable } from '@ledger/http';
+import type { LogFollower, Logger, Operation, Rebuildable } from '@ledger/http';
 import type { Router } from 'express';
 import type { AccessSource, Authenticator } from './authentication.ts';
 import type { StoreLocation } from './config.ts';
+import type { Metrics } from './metrics.ts';
 
 /**
  * What a deployment hands each module it mounts: the adapters it chose and where the module keeps
@@ -38,6 +39,8 @@ export interface ModuleContext {
   readonly ownerKeyFile?: string;
   /** Milliseconds between ingestion's looks for principals' commands topics (LEDGER_KAFKA_COMMANDS_RECHECK). */
   readonly commandsRecheckMs?: number;
+  /** The process's metrics (metrics.ts), which modules count through; `serve` makes them. */
+  readonly metrics: Metrics;
 }
 
 export interface TransparencyLogOptions {
@@ -60,6 +63,8 @@ export interface Mounted {
   readonly workers?: readonly LogFollower[];
   /** The principals, grants and keys as this module's state has them, for authenticating requests. */
   readonly access?: AccessSource;
+  /** The operations its routers serve, for the OpenAPI document (one per route). */
+  readonly operations?: readonly Operation[];
   stop(): Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ConfigError, createLogger, loadConfig, onShutdown } from '@ledger/http';
+import type { Bus } from '@ledger/bus';
+import { ConfigError, createLogger, type Logger, loadConfig, onShutdown } from '@ledger/http';
 import { openBus, openStore } from './adapters.ts';
 import { openAuthenticator } from './authentication.ts';
 import { openCheckpoints } from './checkpoints.ts';
@@ -8,12 +9,52 @@ import { type ServiceConfig, serviceConfig, transparencyLogOptions } from './con
 import { crashHook } from './crash.ts';
 import type { ModuleContext, Mounted } from './module.ts';
 import { serve } from './shell.ts';
+import { reportingBrokerOutage } from './stopped-consumers.ts';
+
+/** Errors of a broker that cannot be reached (yet): worth waiting for, unlike a refusal. */
+const UNREACHABLE =
+  /KafkaJS(Connection|ConnectionClosed|RequestTimeout|BrokerNotFound|NumberOfRetriesExceeded|LockTimeout)Error|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection error|Connection timeout|no leader for every partition/;
+
+function unreachable(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 5; depth++) {
+    const { name, message, cause, originalError } = e as {
+      name?: string;
+      message?: string;
+      cause?: unknown;
+      originalError?: unknown;
+    };
+    if (UNREACHABLE.test(`${name ?? ''} ${message ?? ''}`)) return true;
+    e = originalError ?? cause;
+  }
+  return false;
+}
+
+/**
+ * Opens the bus, and while the broker cannot be reached (a service started during an outage), waits
+ * and tries again: 1 s doubling to 15 s between attempts, each attempt itself retried by kafkajs for
+ * about half a minute. An error that is no outage (a refused login, a missing ACL) is thrown.
+ */
+async function openBusWhenReachable(open: () => Promise<Bus>, logger: Logger): Promise<Bus> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const bus = await open();
+      if (attempt > 1) logger.info({ attempt }, 'the broker answers; starting');
+      return bus;
+    } catch (error) {
+      if (!unreachable(error)) throw error;
+      const waitMs = Math.min(15_000, 1_000 * 2 ** (attempt - 1));
+      logger.warn({ err: error, attempt, waitMs }, 'waiting for the broker: it cannot be reached');
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
+}
 
 /**
  * Runs one split service: reads and checks its configuration (a wrong value exits 2 naming it),
  * opens the store and the Kafka bus, mounts the service's module on the one HTTP shell, and stops
  * gracefully. A consumer that stops for good stops the service with exit code 1, for its supervisor
- * to restart.
+ * to restart. A broker that cannot be reached is waited for, at start as later: its followers say
+ * `waiting-for-broker` (503 on /readyz) meanwhile (docs/operations.md, "Broker outage").
  */
 export async function runService(
   name: string,
@@ -39,11 +80,18 @@ export async function runService(
       await mkdir(dirname(config.LEDGER_STORE.path), { recursive: true });
     const store = openStore(config, options.storeDurability);
     let shutDown: ((exitCode: number) => void) | undefined;
-    const bus = await openBus(config, name, logger, (topic, groupId, error) => {
-      logger.fatal({ err: error, topic, groupId }, 'a consumer stopped for good; exiting, to be restarted');
-      if (shutDown) shutDown(1);
-      else process.exit(1);
-    });
+    const bus = await openBusWhenReachable(
+      () =>
+        openBus(config, name, logger, (topic, groupId, error) => {
+          logger.fatal(
+            { err: error, topic, groupId },
+            'a consumer stopped for good; exiting, to be restarted',
+          );
+          if (shutDown) shutDown(1);
+          else process.exit(1);
+        }),
+      logger,
+    );
     const authenticator = openAuthenticator(config);
     if (!authenticator)
       logger.warn('LEDGER_AUTH=off: every request acts as svc:development, for development only');
@@ -68,7 +116,14 @@ export async function runService(
         commandsRecheckMs: config.LEDGER_KAFKA_COMMANDS_RECHECK * 1000,
         ...(config.LEDGER_OWNER_KEY_FILE ? { ownerKeyFile: config.LEDGER_OWNER_KEY_FILE } : {}),
       },
-      mount: async (ctx) => [await mount(ctx)],
+      // While the broker cannot be reached, the followers say `waiting-for-broker` (not ready).
+      mount: async (ctx) => {
+        const mounted = await mount(ctx);
+        const health = () => bus.health?.() ?? { connected: true };
+        const projections = reportingBrokerOutage(mounted.projections, health);
+        const workers = reportingBrokerOutage(mounted.workers, health);
+        return [{ ...mounted, ...(projections ? { projections } : {}), ...(workers ? { workers } : {}) }];
+      },
     });
     const storeName = config.LEDGER_STORE.kind === 'sqlite' ? config.LEDGER_STORE.path : 'kurrentdb';
     logger.info({ url: `http://localhost:${served.port}`, store: storeName }, `${name} ready`);

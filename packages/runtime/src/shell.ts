@@ -5,11 +5,14 @@ import {
   finishHttpApp,
   listen,
   NO_QUERY,
+  OPS_OPERATIONS,
   opsRouter,
   parseQuery,
 } from '@ledger/http';
 import type { Express } from 'express';
+import { processDocument, SHELL_OPERATIONS } from './api.ts';
 import { guard } from './guard.ts';
+import { createMetrics } from './metrics.ts';
 import { type ModuleContext, type Mounted, stopAll } from './module.ts';
 
 export interface Served {
@@ -33,15 +36,22 @@ export async function serve(options: {
   readonly service?: string;
   readonly port: number;
   readonly host: string;
-  readonly context: Omit<ModuleContext, 'selfUrl'>;
+  readonly context: Omit<ModuleContext, 'selfUrl' | 'metrics'>;
   readonly mount: (ctx: ModuleContext) => Promise<readonly Mounted[]>;
 }): Promise<Served> {
   const { context, service } = options;
   const { logger, store, bus } = context;
   let url = '';
-  const modules = await options.mount({ ...context, selfUrl: () => url });
+  // One registry per process: the modules count through it (ctx.metrics), the bus is counted.
+  const metrics = createMetrics();
+  const modules = await options.mount({
+    ...context,
+    bus: metrics.meterBus(bus),
+    metrics,
+    selfUrl: () => url,
+  });
 
-  const app = createHttpApp(logger);
+  const app = createHttpApp(logger, { first: metrics.http });
   const access = modules.find((m) => m.access)?.access;
   // Denials are logged and counted, never appended to the log: anyone could grow it so.
   const denials = { unauthenticated: 0, forbidden: 0 };
@@ -55,6 +65,20 @@ export async function serve(options: {
   app.get('/healthz', (req, res) => {
     parseQuery(NO_QUERY, req);
     res.json({ status: 'ok', ...(service ? { service } : {}) });
+  });
+  // Open, like the probes (guard.ts, OPEN): docs/operations.md, "Metrics".
+  app.get('/metrics', async (req, res) => {
+    parseQuery(NO_QUERY, req);
+    res.type(metrics.contentType).send(await metrics.exposition());
+  });
+  const document = processDocument(service, [
+    ...SHELL_OPERATIONS,
+    ...modules.flatMap((m) => m.operations ?? []),
+    ...OPS_OPERATIONS,
+  ]);
+  app.get('/v1/openapi.json', (req, res) => {
+    parseQuery(NO_QUERY, req);
+    res.json(document);
   });
   app.use(
     guard({ authenticator: context.authenticator, reads: context.reads, access: () => access, logger }),
@@ -70,6 +94,10 @@ export async function serve(options: {
       projections: modules.flatMap((m) => m.projections ?? []),
       workers: modules.flatMap((m) => m.workers ?? []),
     }),
+  );
+  metrics.followers(
+    store,
+    modules.flatMap((m) => [...(m.projections ?? []), ...(m.workers ?? [])]),
   );
   finishHttpApp(app);
 

@@ -25,7 +25,7 @@ describe('the one HTTP shell', () => {
   let dir = '';
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  const context = async (): Promise<Omit<ModuleContext, 'selfUrl'>> => {
+  const context = async (): Promise<Omit<ModuleContext, 'selfUrl' | 'metrics'>> => {
     dir = await mkdtemp(join(tmpdir(), 'ledger-shell-'));
     const path = join(dir, 'ledger.sqlite');
     return {

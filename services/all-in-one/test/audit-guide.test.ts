@@ -123,7 +123,7 @@ describe('docs/audit.md, run as written against a fresh demo ledger', () => {
    * The directory the commands run in, standing for the repository's root: its `data` is the test
    * ledger's data directory (so `data/admin.key` and `data/ledger.sqlite` are the guide's own
    * paths, and the CLI's default store), and its package.json has the root's `ledger` script, with
-   * `services` linked to the repository's, so that `pnpm -s ledger` runs in it as at the root. The
+   * `services` (and `scripts`) linked to the repository's, so that `pnpm -s ledger` runs in it as at the root. The
    * files the guide writes (`kept-checkpoint.txt`, `tampered.sqlite`, …) land there too, not in
    * the checkout. Only `localhost:8080` is rewritten, to the test ledger's port.
    */
@@ -142,7 +142,8 @@ describe('docs/audit.md, run as written against a fresh demo ledger', () => {
       join(work, 'package.json'),
       JSON.stringify({ private: true, scripts: { ledger: scripts.ledger } }),
     );
-    await symlink(join(ROOT, 'services'), join(work, 'services'));
+    // What the script runs: the services, and the check of the Node version it starts with.
+    for (const dir of ['services', 'scripts']) await symlink(join(ROOT, dir), join(work, dir));
     ledger = await startTestLedger({ LEDGER_DEMO: 'on', LEDGER_DATA_DIR: join(work, 'data') });
     await ledger.settled();
   });

@@ -9,6 +9,7 @@ import type { RecordedEvent } from '@ledger/domain';
 import { createLogger } from '@ledger/http';
 import { AllInOneConfig } from '../src/config.ts';
 import { type RunningLedger, startLedger } from '../src/server.ts';
+import { type DocumentCheck, documentCheck } from './against-document.ts';
 
 export interface TestLedger extends RunningLedger {
   readonly dataDir: string;
@@ -50,6 +51,8 @@ export async function startTestLedger(env: Record<string, string> = {}): Promise
     createLogger('test', (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent'),
   );
   const ownerKey = config.LEDGER_AUTH ? (await readFile(ledger.adminKeyPath, 'utf8')).trim() : undefined;
+  /** Every answer must be one the served OpenAPI document describes. */
+  let check: DocumentCheck | undefined;
   /** Sends as the owner unless `headers` has its own authorization ('' for none). */
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const { authorization = ownerKey ? `Bearer ${ownerKey}` : '', ...rest } = headers;
@@ -59,12 +62,18 @@ export async function startTestLedger(env: Record<string, string> = {}): Promise
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
     const text = await res.text();
-    return {
+    const contentType = res.headers.get('content-type') ?? '';
+    const reply = {
       status: res.status,
-      contentType: res.headers.get('content-type') ?? '',
+      contentType,
       headers: res.headers,
-      body: text ? JSON.parse(text) : undefined,
+      body: text && !contentType.startsWith('text/plain') ? JSON.parse(text) : text || undefined,
     };
+    check ??= documentCheck(
+      (await (await fetch(`${ledger.url}/v1/openapi.json`)).json()) as Parameters<typeof documentCheck>[0],
+    );
+    check(method, path, reply.status, contentType, reply.body);
+    return reply;
   };
   const settled = async () => {
     for (let i = 0; i < 200; i++) {

@@ -8,7 +8,7 @@ import {
 } from '@ledger/bus';
 import { type AuthMethod, invalid, Rejection, tooDeep, type WriteState } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
-import { type Logger, type Problem, problem, toProblem } from '@ledger/http';
+import { type Logger, type Problem, problem, refusalReason, toProblem } from '@ledger/http';
 import { requestHash } from './idempotency.ts';
 import type { Ingestion } from './ingest.ts';
 
@@ -143,6 +143,8 @@ export async function startCommandConsumer(deps: {
   everyRecordAs?: CommandActor;
   /** Milliseconds between looks at the registered principals (default 5 s); 0 reads no principal's topic. */
   recheckMs?: number;
+  /** Told of each record sent to the rejected topic, with why (`refusalReason`): the metrics. */
+  onRejected?: (reason: string) => void;
 }): Promise<CommandConsumer> {
   const { bus, store, ingestion, principal, everyRecordAs } = deps;
   const recheckMs = deps.recheckMs ?? DEFAULT_RECHECK_MS;
@@ -180,7 +182,7 @@ export async function startCommandConsumer(deps: {
     return { id: ids[0] as string, auth: { method: 'kafka-topic', topic } };
   };
 
-  const reject = async (m: BusMessage, topic: string, why: Problem) => {
+  const reject = async (m: BusMessage, topic: string, why: Problem, reason: string) => {
     const rejected: RejectedCommand = {
       source: { topic, partition: m.partition, offset: m.offset },
       key: m.key,
@@ -196,6 +198,7 @@ export async function startCommandConsumer(deps: {
         headers: { ...withoutCredentials(m.headers), 'rejection-status': String(why.status) },
       },
     ]);
+    deps.onRejected?.(reason);
     logger.info(
       { topic, offset: m.offset, partition: m.partition, status: why.status, detail: why.detail },
       'command rejected',
@@ -215,6 +218,7 @@ export async function startCommandConsumer(deps: {
     const topic = m.topic ?? named ?? topics.commands;
     const where = `kafka:${topic}:${m.partition ?? 0}:${m.offset ?? ''}`;
     let refusal: Problem;
+    let reason: string;
     try {
       const actor = actorOf(named);
       if (header(m, 'actor') !== undefined)
@@ -235,6 +239,7 @@ export async function startCommandConsumer(deps: {
       return;
     } catch (error) {
       refusal = toProblem(error);
+      reason = refusalReason(error, refusal.status);
       if (refusal.status >= 500) {
         if (!(await storeAnswers())) throw error;
         logger.error(
@@ -244,7 +249,7 @@ export async function startCommandConsumer(deps: {
         refusal = problem(500, `the ledger could not handle this record: ${(error as Error).message}`);
       }
     }
-    await reject(m, topic, refusal);
+    await reject(m, topic, refusal, reason);
   };
 
   let reading: string[] = [topics.commands];

@@ -1,5 +1,6 @@
 import { topics } from '@ledger/bus';
 import { DEVELOPMENT_PRINCIPAL, type ModuleContext, type Mounted, writeStateAccess } from '@ledger/runtime';
+import { INGESTION_OPERATIONS } from './api.ts';
 import { bootstrapOwnerKeyFile, OWNER } from './bootstrap.ts';
 import { DEFAULT_RECHECK_MS, startCommandConsumer } from './command-consumer.ts';
 import { createIngestion, type Ingestion } from './ingest.ts';
@@ -36,11 +37,18 @@ export async function mountIngestion(
   // Read before anything else starts: what is recorded from here on (by a scoring thread catching
   // up beside this one, say) is published.
   const head = store.head();
-  const ingestion = createIngestion({ store, logger: logger.child({ module: 'ingestion' }) });
+  // The store the write API records through: its appends are counted (the relay only reads).
+  const written = ctx.metrics.countAppends(store, 'ingestion');
+  const ingestion = createIngestion({ store: written, logger: logger.child({ module: 'ingestion' }) });
   await ingestion.start();
   const keys = ctx.authenticator?.keys;
   if (ctx.ownerKeyFile && keys) {
-    const keyFile = await bootstrapOwnerKeyFile({ store, ingestion, keys, keyFile: ctx.ownerKeyFile });
+    const keyFile = await bootstrapOwnerKeyFile({
+      store: written,
+      ingestion,
+      keys,
+      keyFile: ctx.ownerKeyFile,
+    });
     if (keyFile)
       logger.info(
         { principal: OWNER, keyFile },
@@ -72,11 +80,13 @@ export async function mountIngestion(
           principal: sharedTopicPrincipal,
           ...(development ? { everyRecordAs: development } : {}),
           recheckMs: options.commandsRecheckMs ?? ctx.commandsRecheckMs ?? DEFAULT_RECHECK_MS,
+          onRejected: (reason) => ctx.metrics.commandRejected(reason, 'kafka'),
         })
       : undefined;
   return {
     ingestion,
     routers: [ingestionRouter(ingestion, ctx.authenticator?.keys)],
+    operations: INGESTION_OPERATIONS,
     access: writeStateAccess(
       () => ingestion.state(),
       () => ingestion.catchUp(),

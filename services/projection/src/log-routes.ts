@@ -2,15 +2,10 @@ import type { Bus } from '@ledger/bus';
 import { bookkeepingStreams, isLogKeyStatement, lastAtOrBefore, Rejection } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
 import { invalidInput, type Logger, NO_QUERY, parseQuery, problem, sendProblem } from '@ledger/http';
-import {
-  consistencyProofJson,
-  inclusionProofJson,
-  isStatementReason,
-  toBase64,
-} from '@ledger/transparency-log';
+import { consistencyProofJson, inclusionProofJson, toBase64 } from '@ledger/transparency-log';
 import { Router } from 'express';
-import { z } from 'zod';
 import type { Projection } from './projection.ts';
+import { ConsistencyQuery, InclusionQuery, RotationRequest } from './queries.ts';
 import { type Checkpointer, startCheckpointer } from './transparency.ts';
 
 /** The tree size and root covering the log up to a position: what an answer was computed from. */
@@ -18,8 +13,6 @@ export function logAt(projection: Projection, position: number) {
   const size = lastAtOrBefore(projection.index.positions, position) + 1;
   return { size, root: toBase64(projection.tree.root(size)) };
 }
-
-const Size = z.coerce.number().int().min(0);
 
 /**
  * The transparency log: the Merkle tree over every event in global order (RFC 9162 leaves over the
@@ -117,13 +110,6 @@ export function logRouter(deps: {
     res.status(signed === before ? 200 : 201).json(signed);
   });
 
-  const RotationRequest = z.strictObject({
-    reason: z
-      .string()
-      .refine(isStatementReason, 'must be one line of at most 500 characters, without control characters')
-      .optional(),
-  });
-
   /**
    * Rotates the signing key (ops): the log records a statement signed by the current key and the
    * next one, at the tree that covers every write acknowledged before the call; later checkpoints
@@ -144,7 +130,7 @@ export function logRouter(deps: {
   });
 
   router.get('/v1/log/proofs/inclusion', (req, res) => {
-    const { position, size } = parseQuery(z.object({ position: Size.min(1), size: Size.optional() }), req);
+    const { position, size } = parseQuery(InclusionQuery, req);
     const { index, tree } = projection;
     const leafIndex = lastAtOrBefore(index.positions, position);
     if (leafIndex < 0 || index.positions.at(leafIndex) !== position)
@@ -165,7 +151,7 @@ export function logRouter(deps: {
   });
 
   router.get('/v1/log/proofs/consistency', (req, res) => {
-    const { from, to } = parseQuery(z.object({ from: Size, to: Size.optional() }), req);
+    const { from, to } = parseQuery(ConsistencyQuery, req);
     const { tree } = projection;
     const newSize = to ?? tree.size;
     if (newSize > tree.size) return sendProblem(res, outOfRange('to', tree.size));

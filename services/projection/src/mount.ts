@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { indexAccess, type ModuleContext, type Mounted } from '@ledger/runtime';
+import { LOG_OPERATIONS, READ_OPERATIONS } from './api.ts';
 import { sqliteLeafHashes } from './leaf-hashes.ts';
 import { startTransparencyLog } from './log-routes.ts';
 import { createProjection } from './projection.ts';
@@ -26,7 +27,8 @@ export async function mountProjection(ctx: ModuleContext): Promise<Mounted> {
   await projection.start();
   const log = await startTransparencyLog({
     projection,
-    store,
+    // Reads pass through; its appends (checkpoints, key statements) are counted.
+    store: ctx.metrics.countAppends(store, 'transparency-log'),
     bus,
     keyDir: ctx.transparencyLog.keyDir ?? stateDir,
     origin: ctx.transparencyLog.origin,
@@ -34,6 +36,12 @@ export async function mountProjection(ctx: ModuleContext): Promise<Mounted> {
     keyLoss: ctx.transparencyLog.keyLoss,
     logger,
   });
+  ctx.metrics.transparencyLog(() => ({
+    origin: ctx.transparencyLog.origin,
+    checkpointAtMs: log.checkpointer.latestAt(),
+    checkpointSize: log.checkpointer.latest()?.size ?? 0,
+    treeSize: projection.tree.size,
+  }));
   // The store as LEDGER_STORE names it to the child CLI: the same one, through its own connection.
   const cliStore =
     storeLocation.kind === 'sqlite' ? `sqlite:${storeLocation.path}` : storeLocation.connectionString;
@@ -43,6 +51,7 @@ export async function mountProjection(ctx: ModuleContext): Promise<Mounted> {
   ) => verifyReplayInSeparateProcess({ ...request, store: cliStore, url: ctx.selfUrl(), authorization });
   return {
     routers: [readRouter({ projection, store, verifyReplay }), log.router],
+    operations: [...READ_OPERATIONS, ...LOG_OPERATIONS],
     projections: [projection],
     access: indexAccess(
       () => projection.index,

@@ -9,7 +9,6 @@ import {
   lastAtOrBefore,
   ledgerDay,
   PeriodSchema,
-  PrincipalId,
   positionAsOf,
   principalsOf,
   type RecordedEvent,
@@ -23,9 +22,18 @@ import type { EventStore } from '@ledger/event-store';
 import { invalidInput, NO_QUERY, parseQuery, problem, sendProblem } from '@ledger/http';
 import { display, rankingReport, scorecardReport } from '@ledger/reports';
 import { type Request, Router } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { logAt } from './log-routes.ts';
 import type { Projection } from './projection.ts';
+import {
+  AsOfQuery,
+  DiffQuery,
+  EventsQuery,
+  GrantsQuery,
+  HistoryQuery,
+  RankingQuery,
+  VerifyRequest,
+} from './queries.ts';
 
 export interface ReadDeps {
   readonly projection: Projection;
@@ -47,20 +55,6 @@ const parse = <S extends z.ZodType>(schema: S, value: unknown): z.infer<S> => {
   if (!result.success) throw invalidInput(result.error);
   return result.data;
 };
-
-const AsOf = {
-  asOf: AsOfSchema.optional(),
-  /** For auditors: the ledger as of a log position rather than an instant. */
-  atPosition: z.coerce.number().int().min(0).optional(),
-};
-const oneOf = (q: { asOf?: unknown; atPosition?: unknown }) =>
-  q.asOf === undefined || q.atPosition === undefined;
-const either = { message: 'give asOf or atPosition, not both', path: ['atPosition'] };
-const AsOfQuery = z.object(AsOf).refine(oneOf, either);
-const RankingQuery = z.object({ ...AsOf, parentId: Identifier.optional() }).refine(oneOf, either);
-
-const GrantsQuery = z.object({ asOf: AsOfSchema.optional(), principalId: PrincipalId.optional() });
-const DiffQuery = z.object({ from: AsOfSchema, to: AsOfSchema.optional(), parentId: Identifier.optional() });
 
 /** The read API. Every read sees at least every write acknowledged before it began. */
 export function readRouter(deps: ReadDeps): Router {
@@ -263,11 +257,6 @@ export function readRouter(deps: ReadDeps): Router {
   oneAsOf('/v1/indicators/:id', 'indicator', (view, id) => view.indicator(id));
   oneAsOf('/v1/methodologies/:id', 'methodology', (view, id) => view.methodology(id));
 
-  const VerifyRequest = z.strictObject({
-    methodologyId: Identifier,
-    period: PeriodSchema,
-    asOf: z.string().optional(),
-  });
   /**
    * One verification at a time: each rebuilds the ranking from the whole log in a process of its
    * own, and many at once would only make each slower. Another call meanwhile gets 429 with
@@ -294,7 +283,6 @@ export function readRouter(deps: ReadDeps): Router {
     }
   });
 
-  const HistoryQuery = z.object({ unitId: Identifier, indicator: Identifier, period: PeriodSchema });
   router.get('/v1/history', async (req, res) => {
     const { unitId, indicator, period } = parseQuery(HistoryQuery, req);
     const read = await Promise.all(
@@ -308,10 +296,6 @@ export function readRouter(deps: ReadDeps): Router {
     res.json({ unitId, indicator, period, events });
   });
 
-  const EventsQuery = z.object({
-    after: z.coerce.number().int().min(0).default(0),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-  });
   router.get('/v1/events', async (req, res) => {
     const { after, limit } = parseQuery(EventsQuery, req);
     const events: RecordedEvent[] = await store.readAll({ after, limit });

@@ -40,6 +40,12 @@ export interface KeyChange {
 export interface Checkpointer {
   /** The latest checkpoint recorded in the log, if any. */
   latest(): SignedCheckpoint | undefined;
+  /**
+   * When the latest checkpoint was signed, epoch ms: by this process, or else (signed before it
+   * started) the recordedAt of its event, which is the instant of the last event it covers, or a
+   * later one: never after the signing. Undefined: none yet.
+   */
+  latestAt(): number | undefined;
   /** The verifier key of the key that signs now. */
   verifierKey(): string;
   /** Signs the tree as the projection has it now, records the checkpoint in the log and publishes it. */
@@ -84,7 +90,9 @@ export async function startCheckpointer(deps: {
     maxCount: 100,
   });
   const tail = recent[0];
-  let latest = recent.find((e) => e.type === CHECKPOINT_SIGNED)?.data as SignedCheckpoint | undefined;
+  const latestEvent = recent.find((e) => e.type === CHECKPOINT_SIGNED);
+  let latest = latestEvent?.data as SignedCheckpoint | undefined;
+  let latestAt = latestEvent ? Date.parse(latestEvent.recordedAt) : undefined;
   let revision = tail?.revision ?? -1;
   const resolved = await resolveLogKeys({ keyDir, origin, tail, keyLoss: deps.keyLoss, logger });
   let keys: LogKeys = resolved.keys;
@@ -159,6 +167,7 @@ export async function startCheckpointer(deps: {
       derivedFrom,
     );
     latest = checkpoint;
+    latestAt = Date.now();
     await bus.publish(topics.checkpoints, [
       { key: origin, value: checkpoint, headers: { size: String(size), root: checkpoint.root } },
     ]);
@@ -261,6 +270,7 @@ export async function startCheckpointer(deps: {
 
   return {
     latest: () => latest,
+    latestAt: () => latestAt,
     verifierKey: () => keys.verifierKey,
     signNow,
     rotateKey,

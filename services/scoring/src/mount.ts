@@ -27,7 +27,13 @@ export async function mountScoring(ctx: ModuleContext, options: ScoringOptions =
       logger,
       ...(options.onAppended ? { onAppended: options.onAppended } : {}),
     });
-  } else scoring = createScoringFollower({ store, bus, logger, crash: ctx.crash });
+  } else
+    scoring = createScoringFollower({
+      store: ctx.metrics.countAppends(store, 'scoring'),
+      bus,
+      logger,
+      crash: ctx.crash,
+    });
   await scoring.start();
   const { index } = scoring;
   return {

@@ -12,7 +12,9 @@ import type { FromScoringThread, ScoringThreadData, ToScoringThread } from './th
 const data = workerData as ScoringThreadData;
 const port = parentPort as NonNullable<typeof parentPort>;
 const tell = (message: FromScoringThread) => port.postMessage(message);
-const { service, ...bindings } = data.logBindings as { service?: string };
+// The parent's bindings include what createLogger puts in every line (`service`, and pino's `name`):
+// binding those again would repeat the keys in each line (`"name":"ledger","name":"ledger"`).
+const { service, name: _name, ...bindings } = data.logBindings as { service?: string; name?: string };
 const logger = createLogger(service ?? 'ledger', data.logLevel).child(bindings);
 
 // Scores and their checkpoint are recomputed if a power loss drops them: no fsync per commit, so
