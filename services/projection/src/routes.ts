@@ -80,7 +80,7 @@ export function readRouter(deps: ReadDeps): Router {
       const state = projection.state();
       throw new Rejection(
         'unavailable',
-        `projection ${state.name} is ${state.status} at ${state.checkpoint}`,
+        `projection ${state.name} has not reached the log's head (position ${head.position}) within ${timeout / 1000} s: it is ${state.status} at ${state.checkpoint}; try again (in a split deployment, see its /readyz)`,
       );
     }
   };
