@@ -16,6 +16,13 @@ const readyz = async (stack: Stack, service: ServiceName) => {
   return { status: res.status, body: (await res.json()) as { detail?: string } };
 };
 
+/** Where a service that waits for its broker answers its probes meanwhile (it logs it). */
+const probesUrl = (output: string) =>
+  /"url":"([^"]+)"[^\n]*"msg":"answering probes until the broker answers"|"msg":"answering probes until the broker answers"[^\n]*"url":"([^"]+)"/
+    .exec(output)
+    ?.slice(1)
+    .find(Boolean);
+
 /** Resolves with the exit code if the service exited, undefined if it is still running. */
 const exitedYet = (stack: Stack, service: ServiceName) =>
   Promise.race([stack.exited(service), new Promise<undefined>((r) => setTimeout(() => r(undefined), 10))]);
@@ -88,6 +95,14 @@ describe('a broker outage longer than the session timeout (docs/operations.md, "
         await new Promise((r) => setTimeout(r, 500));
       }
       expect(scoringExited).toBeUndefined();
+      // The restarted scoring answers its probes while it waits: alive, and not ready, saying why.
+      const probes = await waitUntil('the restarted scoring answers its probes', async () =>
+        probesUrl(stack.output('scoring')),
+      );
+      expect((await fetch(`${probes}/healthz`)).status).toBe(200);
+      const waiting = await fetch(`${probes}/readyz`);
+      expect(waiting.status).toBe(503);
+      expect(((await waiting.json()) as { detail: string }).detail).toMatch(/scoring is waiting-for-broker/);
 
       await broker.start();
       await scoringStarted;

@@ -248,6 +248,7 @@ export async function startStack(opts: {
   principals?: readonly StackPrincipal[];
 }): Promise<Stack> {
   const running = new Map<ServiceName, Running>();
+  const starting = new Map<ServiceName, string[]>();
   const storePath = join(opts.dir, 'ledger.sqlite');
   const credentials = join(opts.dir, 'credentials.sqlite');
   const { sasl, namespace: ns } = opts;
@@ -336,6 +337,8 @@ export async function startStack(opts: {
   const start = async (service: ServiceName, env: Record<string, string> = {}) => {
     await mkdir(join(opts.dir, service), { recursive: true });
     const { child, output, exited } = spawnService(service, env);
+    // Its output is read while it starts too (a service waiting for its broker says where it answers).
+    starting.set(service, output);
     const url = await new Promise<string>((resolve, reject) => {
       const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
       lines.on('line', (line) => {
@@ -350,7 +353,7 @@ export async function startStack(opts: {
       exited.then((code) =>
         reject(new Error(`${service} exited (${code}) before it was ready:\n${output.join('\n')}`)),
       );
-    });
+    }).finally(() => starting.delete(service));
     running.set(service, { child, url, exited, output });
   };
 
@@ -395,7 +398,7 @@ export async function startStack(opts: {
       await r.exited;
       running.delete(service);
     },
-    output: (service) => running.get(service)?.output.join('\n') ?? '',
+    output: (service) => (running.get(service)?.output ?? starting.get(service) ?? []).join('\n'),
     pid: (service) => running.get(service)?.child.pid,
     stop: async () => {
       await Promise.all([...running.keys()].map((s) => stack.kill(s, 'SIGTERM')));

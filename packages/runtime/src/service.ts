@@ -10,6 +10,7 @@ import { crashHook } from './crash.ts';
 import type { ModuleContext, Mounted } from './module.ts';
 import { serve } from './shell.ts';
 import { reportingBrokerOutage } from './stopped-consumers.ts';
+import { startWaitingProbes } from './waiting-probes.ts';
 
 /** Errors of a broker that cannot be reached (yet): worth waiting for, unlike a refusal. */
 const UNREACHABLE =
@@ -32,16 +33,29 @@ function unreachable(error: unknown): boolean {
 /**
  * Opens the bus, and while the broker cannot be reached (a service started during an outage), waits
  * and tries again: 1 s doubling to 15 s between attempts, each attempt itself retried by kafkajs for
- * about half a minute. An error that is no outage (a refused login, a missing ACL) is thrown.
+ * about half a minute; meanwhile, from the first attempt, the service's port answers its probes
+ * (waiting-probes.ts). An error that is no outage (a refused login, a missing ACL) is thrown.
  */
-async function openBusWhenReachable(open: () => Promise<Bus>, logger: Logger): Promise<Bus> {
+async function openBusWhenReachable(
+  open: () => Promise<Bus>,
+  logger: Logger,
+  probes: (reason: () => string) => Promise<{ close(): Promise<void> }>,
+): Promise<Bus> {
+  let reason = 'connecting to the broker';
+  // From the first attempt: kafkajs itself retries for half a minute before an attempt fails.
+  const waiting = await probes(() => reason);
   for (let attempt = 1; ; attempt++) {
     try {
       const bus = await open();
+      await waiting.close();
       if (attempt > 1) logger.info({ attempt }, 'the broker answers; starting');
       return bus;
     } catch (error) {
-      if (!unreachable(error)) throw error;
+      if (!unreachable(error)) {
+        await waiting.close();
+        throw error;
+      }
+      reason = `the broker cannot be reached (${(error as Error).message}); attempt ${attempt}`;
       const waitMs = Math.min(15_000, 1_000 * 2 ** (attempt - 1));
       logger.warn({ err: error, attempt, waitMs }, 'waiting for the broker: it cannot be reached');
       await new Promise((resolve) => setTimeout(resolve, waitMs));
@@ -91,6 +105,7 @@ export async function runService(
           else process.exit(1);
         }),
       logger,
+      (reason) => startWaitingProbes({ port: config.PORT, host: config.HOST, service: name, reason, logger }),
     );
     const authenticator = openAuthenticator(config);
     if (!authenticator)
