@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import { Label, PeriodSchema, visible, visibleJson } from '@ledger/domain';
 import { display } from '@ledger/reports';
+import { parseCommandLine } from './arguments.ts';
 import { ACCESS_USAGE, runAccess } from './commands/access.ts';
 import { diff } from './commands/diff.ts';
 import { rankingCsv } from './commands/export.ts';
@@ -115,13 +115,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   const { print, printJson } = printers(io.stdout);
   // Its own options (an --actor that defaults to the owner, --unit, --expires-at…): parsed there.
   if (argv[0] === 'access') return runAccess(argv.slice(1), { print, printJson }, io.env, io.openStore);
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
-  } catch (error) {
-    throw new CliFailure((error as Error).message, EXIT.usage);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine(argv, OPTIONS);
   const [command, ...rest] = positionals;
   if (command === 'help') {
     const [about] = rest;

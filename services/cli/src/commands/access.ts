@@ -1,5 +1,4 @@
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadOrCreateServerSecret } from '@ledger/access';
 import { grantsAsOf, ledgerDay, PrincipalId, parseAsOf, principalsOf, visible } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
@@ -17,6 +16,7 @@ import {
   type WriteOutcome,
 } from '@ledger/ingestion';
 import { createAuthenticator } from '@ledger/runtime';
+import { parseCommandLine } from '../arguments.ts';
 import { fold, openStore, readLog, type StoreOpener } from '../event-log.ts';
 import { CliFailure, EXIT } from '../failure.ts';
 
@@ -52,7 +52,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+type Values = ReturnType<typeof parseCommandLine<typeof OPTIONS>>['values'];
 
 /** How the CLI prints: `print` for lines (callers pass log text through `visible`), `printJson` escapes itself. */
 export interface Output {
@@ -279,13 +279,7 @@ export async function runAccess(
   /** Opens the store LEDGER_STORE names; by default as the services do. */
   open?: StoreOpener,
 ): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
-  } catch (error) {
-    throw new CliFailure((error as Error).message, EXIT.usage);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine(argv, OPTIONS);
   const [sub, ...rest] = positionals;
   if (values.help || !sub) {
     out.print(ACCESS_USAGE);
