@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { kafkaTestEnv } from '@ledger/bus-kafka/testing';
 import type { RecordedEvent } from '@ledger/domain';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
-import { createLogger } from '@ledger/http';
+import { createLogger, kafkaSource } from '@ledger/http';
 import {
   type CommandConsumer,
   createIngestion,
@@ -74,7 +74,7 @@ describe('the principals’ commands topics, on Kafka', () => {
     (await store.readAll()).filter(
       (e) => e.type === 'ledger.value-submitted.v1' && (e.data as { unitId: string }).unitId === unitId,
     );
-  const rejectionsFrom = (topic: string) => rejected.filter((r) => r.value.source.topic === ns + topic);
+  const rejectionsFrom = (topic: string) => rejected.filter((r) => kafkaSource(r.value).topic === ns + topic);
 
   beforeAll(async () => {
     const config = serviceConfig(0).parse({

@@ -67,6 +67,17 @@ describe('the split deployment: three processes over a real Kafka broker', () =>
       expect(value.source.offset).toMatch(/^\d+$/);
       expect(r.headers['rejection-status']).toMatch(/^4\d\d$/);
     }
+    // and the projection's refusals journal has them for the integrator, beside what HTTP refused it
+    let journal: { via: string; status: number; request: { topic?: string } }[] = [];
+    for (let i = 0; i < 100 && journal.length < 2; i++) {
+      journal = (await getJson(`${stack.url('projection')}/v1/refusals?principalId=${INT_A}`)).body.refusals;
+      if (journal.length < 2) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(journal.map((r) => [r.via, r.status]).sort()).toEqual([
+      ['kafka', 400],
+      ['kafka', 422],
+    ]);
+    expect(journal[0]?.request.topic).toBe(`${stack.namespace}ledger.commands.v1.ledger-int-a`);
 
     // and the good ones flowed on: 6 values recorded, scored and projected
     const log = await settled(stack, 6);
@@ -96,11 +107,24 @@ describe('the split deployment: three processes over a real Kafka broker', () =>
   }, 90_000);
 
   it('serves each service’s own OpenAPI document: the operations it serves, and the probes', async () => {
-    const paths = async (service: ServiceName) =>
-      Object.keys(
-        ((await (await fetch(`${stack.url(service)}/v1/openapi.json`)).json()) as { paths: object }).paths,
-      );
-    const [ingestion, scoring, projection] = await Promise.all(SERVICES.map(paths));
+    const documents = await Promise.all(
+      SERVICES.map(
+        async (service: ServiceName) =>
+          (
+            (await (await fetch(`${stack.url(service)}/v1/openapi.json`)).json()) as {
+              paths: Record<string, object>;
+            }
+          ).paths,
+      ),
+    );
+    const [ingestion, scoring, projection] = documents.map((d) => Object.keys(d)) as [
+      string[],
+      string[],
+      string[],
+    ];
+    // The projection reads a principal's submissions; only ingestion takes them.
+    expect(Object.keys(documents[2]?.['/v1/submissions'] ?? {})).toEqual(['get']);
+    expect(Object.keys(documents[0]?.['/v1/submissions'] ?? {})).toEqual(['post']);
     expect(ingestion).toEqual(
       expect.arrayContaining(['/v1/submissions', '/v1/batch', '/readyz', '/healthz']),
     );
@@ -108,7 +132,7 @@ describe('the split deployment: three processes over a real Kafka broker', () =>
     expect(projection).toEqual(
       expect.arrayContaining(['/v1/rankings/{methodologyId}/{period}', '/v1/log/keys', '/readyz']),
     );
-    expect(projection).not.toContain('/v1/submissions');
+    expect(projection).not.toContain('/v1/batch');
     expect(scoring).toEqual(expect.arrayContaining(['/readyz', '/healthz', '/v1/ops/projections']));
     expect(scoring).not.toContain('/v1/submissions');
   });

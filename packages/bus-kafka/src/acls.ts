@@ -75,7 +75,8 @@ export const consumerGroups = {
  *   may write), in group `ingestion-commands`, and writes the events (the relay) and the rejected
  *   commands;
  * - scoring reads the events, in group `scoring`;
- * - projection reads the events, in groups `projection-…`, and writes the signed checkpoints;
+ * - projection reads the events, in groups `projection-…`, and the rejected commands (its refusals
+ *   journal), and writes the signed checkpoints;
  * - an integrator writes its own commands topic, and nothing else;
  * - every service may DESCRIBE every shared topic: `openBus` checks them all at start.
  */
@@ -131,6 +132,8 @@ export function serviceAcls(
   allow(projection, 'topic', 'literal', ns + topics.events, ['read', 'describe']);
   allow(projection, 'group', 'prefixed', ns + consumerGroups.projectionPrefix, ['read']);
   allow(projection, 'topic', 'literal', ns + topics.checkpoints, ['write', 'describe']);
+  // The refusals journal (group projection-refusals) follows what ingestion refused.
+  allow(projection, 'topic', 'literal', ns + topics.rejectedCommands, ['read', 'describe']);
   describeShared(projection);
 
   for (const integrator of integrators)

@@ -22,6 +22,7 @@ export * from './model.ts';
 export * from './numbers.ts';
 export * from './period.ts';
 export * from './ranking.ts';
+export * from './ranking-changes.ts';
 export * from './score-impact.ts';
 export * from './scoring.ts';
 export * from './streams.ts';

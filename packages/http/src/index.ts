@@ -7,4 +7,5 @@ export * from './ops.ts';
 export * from './ops-api.ts';
 export * from './problem.ts';
 export * from './query.ts';
+export * from './refusal.ts';
 export * from './server.ts';

@@ -75,6 +75,8 @@ export function refusalReason(error: unknown, status: number): string {
 export function sendProblem(res: Response, p: Problem): void {
   // For the metrics (runtime's metrics.ts): the handler below says the Rejection's kind first.
   res.locals.refusal ??= refusalReason(undefined, p.status);
+  // For the refusals journal (runtime's refusals.ts): what the caller was told.
+  res.locals.problem = p;
   res.status(p.status).type('application/problem+json').json(p);
 }
 

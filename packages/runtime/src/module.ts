@@ -63,6 +63,8 @@ export interface Mounted {
   readonly workers?: readonly LogFollower[];
   /** The principals, grants and keys as this module's state has them, for authenticating requests. */
   readonly access?: AccessSource;
+  /** Whether the commands it serves over HTTP go on the rejected topic when refused (runtime's refusals.ts). */
+  readonly recordsRefusals?: boolean;
   /** The operations its routers serve, for the OpenAPI document (one per route). */
   readonly operations?: readonly Operation[];
   stop(): Promise<void>;

@@ -14,6 +14,7 @@ import { processDocument, SHELL_OPERATIONS } from './api.ts';
 import { guard } from './guard.ts';
 import { createMetrics } from './metrics.ts';
 import { type ModuleContext, type Mounted, stopAll } from './module.ts';
+import { recordHttpRefusals } from './refusals.ts';
 
 export interface Served {
   /** The HTTP app, for what walks its routes (tests). */
@@ -44,9 +45,10 @@ export async function serve(options: {
   let url = '';
   // One registry per process: the modules count through it (ctx.metrics), the bus is counted.
   const metrics = createMetrics();
+  const metered = metrics.meterBus(bus);
   const modules = await options.mount({
     ...context,
-    bus: metrics.meterBus(bus),
+    bus: metered,
     metrics,
     selfUrl: () => url,
   });
@@ -80,6 +82,8 @@ export async function serve(options: {
     parseQuery(NO_QUERY, req);
     res.json(document);
   });
+  // Before the guard, so that what it refuses a principal is recorded too.
+  if (modules.some((m) => m.recordsRefusals)) app.use(recordHttpRefusals(metered, logger));
   app.use(
     guard({ authenticator: context.authenticator, reads: context.reads, access: () => access, logger }),
   );

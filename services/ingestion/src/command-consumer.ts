@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   type Bus,
   type BusMessage,
@@ -8,19 +9,18 @@ import {
 } from '@ledger/bus';
 import { type AuthMethod, invalid, Rejection, tooDeep, type WriteState } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
-import { type Logger, type Problem, problem, refusalReason, toProblem } from '@ledger/http';
+import {
+  type Logger,
+  type Problem,
+  problem,
+  type RejectedCommand,
+  refusalReason,
+  toProblem,
+} from '@ledger/http';
 import { requestHash } from './idempotency.ts';
 import type { Ingestion } from './ingest.ts';
 
-/** What lands on the dead-letter topic for a refused command: the record, where it came from, and why. */
-export interface RejectedCommand {
-  readonly source: { readonly topic: string; readonly partition?: number; readonly offset?: string };
-  readonly key: string;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly record: unknown;
-  readonly problem: Problem;
-  readonly rejectedAt: string;
-}
+export type { RejectedCommand } from '@ledger/http';
 
 const header = (m: BusMessage, name: string) =>
   Object.entries(m.headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
@@ -182,9 +182,17 @@ export async function startCommandConsumer(deps: {
     return { id: ids[0] as string, auth: { method: 'kafka-topic', topic } };
   };
 
-  const reject = async (m: BusMessage, topic: string, why: Problem, reason: string) => {
+  const reject = async (
+    m: BusMessage,
+    topic: string,
+    why: Problem,
+    reason: string,
+    principalId: string | null,
+  ) => {
     const rejected: RejectedCommand = {
+      refusalId: randomUUID(),
       source: { topic, partition: m.partition, offset: m.offset },
+      principalId,
       key: m.key,
       headers: withoutCredentials(m.headers),
       record: repeatable(m.value),
@@ -219,8 +227,10 @@ export async function startCommandConsumer(deps: {
     const where = `kafka:${topic}:${m.partition ?? 0}:${m.offset ?? ''}`;
     let refusal: Problem;
     let reason: string;
+    let principalId: string | null = null;
     try {
       const actor = actorOf(named);
+      principalId = actor.id;
       if (header(m, 'actor') !== undefined)
         throw invalid('actor', 'is not taken: a record acts as the principal of the topic it is on');
       const { type, body } = commandOf(m);
@@ -249,7 +259,7 @@ export async function startCommandConsumer(deps: {
         refusal = problem(500, `the ledger could not handle this record: ${(error as Error).message}`);
       }
     }
-    await reject(m, topic, refusal, reason);
+    await reject(m, topic, refusal, reason, principalId);
   };
 
   let reading: string[] = [topics.commands];

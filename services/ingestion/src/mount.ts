@@ -87,6 +87,7 @@ export async function mountIngestion(
     ingestion,
     routers: [ingestionRouter(ingestion, ctx.authenticator?.keys)],
     operations: INGESTION_OPERATIONS,
+    recordsRefusals: true,
     access: writeStateAccess(
       () => ingestion.state(),
       () => ingestion.catchUp(),

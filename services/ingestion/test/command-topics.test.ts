@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { type Bus, type BusMessage, getInProcessBus, type PreparedTopics, topics } from '@ledger/bus';
 import type { RecordedEvent } from '@ledger/domain';
 import { getSQLiteEventStore } from '@ledger/event-store-sqlite';
-import { createLogger } from '@ledger/http';
+import { createLogger, kafkaSource } from '@ledger/http';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CommandActor, type RejectedCommand, startCommandConsumer } from '../src/command-consumer.ts';
@@ -222,7 +222,7 @@ describe('the principals’ commands topics', () => {
     await bus.publish(topics.commands, [record('747', 61)]);
     await bus.publish('ledger.commands.v1.twin', [record('747', 62)]);
     await until('three refusals', () => (rejected.length === 3 ? true : undefined));
-    const byTopic = Object.fromEntries(rejected.map((r) => [r.value.source.topic, r.value.problem]));
+    const byTopic = Object.fromEntries(rejected.map((r) => [kafkaSource(r.value).topic, r.value.problem]));
     expect(byTopic['ledger.commands.v1.int-a']).toMatchObject({ status: 400, errors: [{ path: 'actor' }] });
     expect(byTopic[topics.commands]).toMatchObject({ status: 401 });
     expect(byTopic['ledger.commands.v1.twin']).toMatchObject({

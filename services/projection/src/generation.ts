@@ -4,6 +4,9 @@ import {
   headPosition,
   type LedgerIndex,
   type RecordedEvent,
+  SubmissionRetracted,
+  ValueCorrected,
+  ValueSubmitted,
 } from '@ledger/domain';
 import { eventLeafHash, type MerkleTree } from '@ledger/transparency-log';
 import type { LeafHashesAhead } from './leaf-hashes.ts';
@@ -19,6 +22,13 @@ export interface Generation {
   readonly tree: MerkleTree;
   readonly db: ReadModelDb;
 }
+
+/** The events that make a value's versions: who wrote each is kept, for a principal's submissions. */
+export const VALUE_EVENTS: ReadonlySet<string> = new Set([
+  ValueSubmitted.type,
+  ValueCorrected.type,
+  SubmissionRetracted.type,
+]);
 
 /** The event a batch stopped at, and why. */
 export interface ApplyFailure {
@@ -61,7 +71,13 @@ export function applyBatch(
       foldRecorded(gen.index, event, fold);
       const leafHash = ahead?.take(event.position) ?? eventLeafHash(event);
       const leaf = gen.tree.append(leafHash);
-      log.push({ leaf, position: event.position, recordedAtMs: Date.parse(event.recordedAt), leafHash });
+      log.push({
+        leaf,
+        position: event.position,
+        recordedAtMs: Date.parse(event.recordedAt),
+        leafHash,
+        ...(VALUE_EVENTS.has(event.type) ? { writer: event.metadata.actor } : {}),
+      });
     } catch (e) {
       failed = new EventNotApplied(
         { position: event.position, eventId: event.eventId, message: (e as Error).message },

@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import { indexAccess, type ModuleContext, type Mounted } from '@ledger/runtime';
 import { LOG_OPERATIONS, READ_OPERATIONS } from './api.ts';
+import { CATALOG_OPERATIONS } from './catalog-api.ts';
 import { sqliteLeafHashes } from './leaf-hashes.ts';
 import { startTransparencyLog } from './log-routes.ts';
 import { createProjection } from './projection.ts';
+import { startRefusalsJournal } from './refusals.ts';
 import { readRouter } from './routes.ts';
 import { verifyReplayInSeparateProcess } from './verify-replay.ts';
 
@@ -25,6 +27,11 @@ export async function mountProjection(ctx: ModuleContext): Promise<Mounted> {
     ...(sqlite ? { leafHashesFrom: sqliteLeafHashes(sqlite.path, logger) } : {}),
   });
   await projection.start();
+  const refusals = await startRefusalsJournal({
+    bus,
+    path: join(stateDir, 'refusals.sqlite'),
+    logger: logger.child({ module: 'projection' }),
+  });
   const log = await startTransparencyLog({
     projection,
     // Reads pass through; its appends (checkpoints, key statements) are counted.
@@ -50,8 +57,8 @@ export async function mountProjection(ctx: ModuleContext): Promise<Mounted> {
     authorization: string | undefined,
   ) => verifyReplayInSeparateProcess({ ...request, store: cliStore, url: ctx.selfUrl(), authorization });
   return {
-    routers: [readRouter({ projection, store, verifyReplay }), log.router],
-    operations: [...READ_OPERATIONS, ...LOG_OPERATIONS],
+    routers: [readRouter({ projection, store, verifyReplay, refusals }), log.router],
+    operations: [...READ_OPERATIONS, ...CATALOG_OPERATIONS, ...LOG_OPERATIONS],
     projections: [projection],
     access: indexAccess(
       () => projection.index,
@@ -59,6 +66,7 @@ export async function mountProjection(ctx: ModuleContext): Promise<Mounted> {
     ),
     stop: async () => {
       log.checkpointer.stop();
+      await refusals.stop();
       await projection.stop();
     },
   };

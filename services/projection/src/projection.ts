@@ -35,6 +35,8 @@ export interface Projection {
   /** The Merkle tree over the events the index holds, in log order. */
   readonly tree: MerkleTree;
   state(): ProjectionState;
+  /** The positions of the value events a principal wrote after `after`, ascending (read-model-db.ts). */
+  writesBy(actor: string, after: number, limit: number): number[];
   /** Loads what it had persisted, catches up from the store, then follows the events topic. */
   start(): Promise<void>;
   /** Resolves once the projection has applied every event up to `position`; false on timeout or failure. */
@@ -193,6 +195,7 @@ export function createProjection(deps: {
     get tree() {
       return live().tree;
     },
+    writesBy: (actor, after, limit) => live().db.writesBy(actor, after, limit),
     state: () => {
       const index = current?.index;
       const checkpoint = index ? headPosition(index) : 0;

@@ -1,4 +1,5 @@
 import { AsOfSchema, Identifier, PeriodSchema, PrincipalId } from '@ledger/domain';
+import { invalidInput } from '@ledger/http';
 import { isStatementReason } from '@ledger/transparency-log';
 import { z } from 'zod';
 
@@ -28,6 +29,49 @@ export const RankingQuery = z
   })
   .refine(oneOf, either);
 
+export const CoverageQuery = z
+  .object({
+    ...AsOf,
+    parentId: Identifier.optional().meta({ description: 'Only this unit’s children.' }),
+    methodologyId: Identifier.optional().meta({
+      description: 'Only the units of its level and its indicators, in its order.',
+    }),
+  })
+  .refine(oneOf, either);
+
+export const PeriodsQuery = z.object({
+  indicator: Identifier.optional().meta({
+    description: 'Only the periods that hold values of this indicator.',
+  }),
+  methodologyId: Identifier.optional().meta({
+    description: 'Only the periods that hold values of its indicators (any version).',
+  }),
+});
+
+export const ChangesQuery = z.object({
+  from: AsOfSchema.optional().meta({
+    description: 'The earliest instant to look from. Default: the first event.',
+  }),
+  to: AsOfSchema.optional().meta({ description: 'The latest instant to look to. Default: now.' }),
+  parentId: Identifier.optional().meta({ description: 'The ranking of this unit’s children.' }),
+});
+
+const Page = {
+  after: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .meta({ description: 'Answer what comes after this cursor (`next`).' }),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+};
+export const PrincipalPageQuery = z.object({
+  principalId: PrincipalId.optional().meta({
+    description: 'Whose; default the caller’s own. Another principal’s needs an ops or auditor grant.',
+  }),
+  ...Page,
+});
+
 export const GrantsQuery = z.object({ asOf: AsOfSchema.optional(), principalId: PrincipalId.optional() });
 export const DiffQuery = z.object({
   from: AsOfSchema,
@@ -43,10 +87,14 @@ export const VerifyRequest = z.strictObject({
 
 export const HistoryQuery = z.object({ unitId: Identifier, indicator: Identifier, period: PeriodSchema });
 
-export const EventsQuery = z.object({
-  after: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
+export const EventsQuery = z.object(Page);
+
+/** A value parsed by a schema, or a 400 naming its fields. */
+export const parse = <S extends z.ZodType>(schema: S, value: unknown): z.infer<S> => {
+  const result = schema.safeParse(value);
+  if (!result.success) throw invalidInput(result.error);
+  return result.data;
+};
 
 const Size = z.coerce.number().int().min(0);
 export const InclusionQuery = z.object({ position: Size.min(1), size: Size.optional() });

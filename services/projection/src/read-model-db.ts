@@ -36,6 +36,8 @@ export interface ReadModelDb {
    * place), and goes on reading and writing it there: the index and tree it loaded keep working.
    */
   moveTo(path: string): void;
+  /** The positions of the value events a principal wrote after `after`, ascending, `limit` at most. */
+  writesBy(actor: string, after: number, limit: number): number[];
   close(): void;
 }
 
@@ -45,13 +47,16 @@ export interface LogEntry {
   readonly position: number;
   readonly recordedAtMs: number;
   readonly leafHash: Uint8Array;
+  /** Who wrote it, for the value events (submissions, corrections, retractions): `writesBy` finds them. */
+  readonly writer?: string;
 }
 
 // 3: versions are appended in log order (a (kind, key, position) key made every commit rewrite
 // pages all over the table). 4: keyed by position (one version per event), so the details behind a
 // value are read back by position, and with the value's number in `amount`, so loading the index
 // does not parse them; the log keyed by leaf index, so the Merkle tree reads its lower levels back.
-const SCHEMA_VERSION = 4;
+// 5: who wrote each value event (`writes`), for a principal's submissions.
+const SCHEMA_VERSION = 5;
 
 export function openReadModelDb(path: string): ReadModelDb {
   let file = path;
@@ -115,7 +120,10 @@ export function openReadModelDb(path: string): ReadModelDb {
             v.kind === 'values' ? ((v.value as Value | null)?.value ?? null) : null,
             JSON.stringify(v.value),
           );
-        for (const l of log) statements.insertLog.run(l.leaf, l.position, l.recordedAtMs, l.leafHash);
+        for (const l of log) {
+          statements.insertLog.run(l.leaf, l.position, l.recordedAtMs, l.leafHash);
+          if (l.writer !== undefined) statements.insertWrite.run(l.position, l.writer);
+        }
         statements.setCheckpoint.run(checkpoint);
         beforeCommit?.();
         db.exec('COMMIT');
@@ -133,6 +141,8 @@ export function openReadModelDb(path: string): ReadModelDb {
       db = openFile(file);
       statements = prepare(db);
     },
+    writesBy: (actor, after, limit) =>
+      statements.selectWrites.all(actor, after, limit).map((row) => row.position as number),
     close,
   };
 }
@@ -158,7 +168,9 @@ function openFile(path: string): DatabaseSync {
   })();
   // A read model is derived: one written by another version of this code is dropped and rebuilt.
   if (existing !== undefined && existing !== SCHEMA_VERSION)
-    db.exec('DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS log; DROP TABLE IF EXISTS versions;');
+    db.exec(
+      'DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS log; DROP TABLE IF EXISTS versions; DROP TABLE IF EXISTS writes;',
+    );
   db.exec(`
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS log (
@@ -167,6 +179,8 @@ function openFile(path: string): DatabaseSync {
     CREATE TABLE IF NOT EXISTS versions (
       position INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, amount REAL, value TEXT NOT NULL
     );
+    CREATE TABLE IF NOT EXISTS writes (position INTEGER PRIMARY KEY, actor TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS writes_by_actor ON writes (actor, position);
   `);
   const version = (
     db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: number } | undefined
@@ -183,6 +197,10 @@ function prepare(db: DatabaseSync) {
     ),
     selectDetails: db.prepare("SELECT value FROM versions WHERE position = ? AND kind = 'values'"),
     insertLog: db.prepare('INSERT INTO log (leaf, position, recorded_at_ms, leaf_hash) VALUES (?, ?, ?, ?)'),
+    insertWrite: db.prepare('INSERT INTO writes (position, actor) VALUES (?, ?)'),
+    selectWrites: db.prepare(
+      'SELECT position FROM writes WHERE actor = ? AND position > ? ORDER BY position LIMIT ?',
+    ),
     selectLeaves: db.prepare('SELECT leaf_hash FROM log WHERE leaf >= ? AND leaf < ? ORDER BY leaf'),
     setCheckpoint: db.prepare(
       "INSERT INTO meta (key, value) VALUES ('checkpoint', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",

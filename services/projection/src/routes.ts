@@ -19,11 +19,13 @@ import {
   viewAt,
 } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
-import { invalidInput, NO_QUERY, parseQuery, problem, sendProblem } from '@ledger/http';
+import { NO_QUERY, parseQuery, problem, sendProblem } from '@ledger/http';
 import { display, rankingReport, scorecardReport } from '@ledger/reports';
 import { type Request, Router } from 'express';
 import type { z } from 'zod';
+import { catalogRoutes } from './catalog-routes.ts';
 import { logAt } from './log-routes.ts';
+import { principalRoutes } from './principal-routes.ts';
 import type { Projection } from './projection.ts';
 import {
   AsOfQuery,
@@ -31,9 +33,12 @@ import {
   EventsQuery,
   GrantsQuery,
   HistoryQuery,
+  parse,
   RankingQuery,
   VerifyRequest,
 } from './queries.ts';
+import type { AsOfSchemaLike, Reads } from './reads.ts';
+import type { RefusalsJournal } from './refusals.ts';
 
 export interface ReadDeps {
   readonly projection: Projection;
@@ -48,13 +53,9 @@ export interface ReadDeps {
   ) => Promise<object>;
   /** How long a read waits for the projection to reach the writes acknowledged before it. */
   readonly freshnessTimeoutMs?: number;
+  /** The commands refused at the door (refusals.ts), for `GET /v1/refusals`. */
+  readonly refusals?: RefusalsJournal;
 }
-
-const parse = <S extends z.ZodType>(schema: S, value: unknown): z.infer<S> => {
-  const result = schema.safeParse(value);
-  if (!result.success) throw invalidInput(result.error);
-  return result.data;
-};
 
 /** The read API. Every read sees at least every write acknowledged before it began. */
 export function readRouter(deps: ReadDeps): Router {
@@ -103,8 +104,8 @@ export function readRouter(deps: ReadDeps): Router {
   const sealed = () => sealOf(projection.index) !== undefined;
 
   /** The view as of the requested instant (default: now) or log position, and that instant. */
-  const viewAsOf = async (req: Request, schema: typeof AsOfQuery | typeof RankingQuery) => {
-    const query = parseQuery(schema, req) as z.infer<typeof RankingQuery>;
+  const viewAsOf = async <S extends AsOfSchemaLike>(req: Request, schema: S) => {
+    const query = parseQuery(schema, req) as z.infer<typeof RankingQuery> & z.infer<S>;
     await fresh(query);
     if (query.atPosition !== undefined) {
       const i = lastAtOrBefore(projection.index.positions, query.atPosition);
@@ -121,6 +122,10 @@ export function readRouter(deps: ReadDeps): Router {
     sealed: sealed(),
     recordedAt: recordedAtOf(position),
   });
+
+  const reads: Reads = { fresh, instant, viewAsOf, stamp };
+  catalogRoutes(router, projection, reads);
+  principalRoutes(router, { projection, store, refusals: deps.refusals, fresh: () => fresh({}), now });
 
   /** The events at some log positions, read from the store. */
   const eventsAt = async (positions: readonly number[]) =>
